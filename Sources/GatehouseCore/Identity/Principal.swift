@@ -1,0 +1,44 @@
+import Foundation
+
+/// Who is making a request, as established by authentication.
+public struct Principal: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        /// Created by `gatehouse bootstrap`; acts on every tenant.
+        case platformAdmin = "platform_admin"
+        /// A non-human principal at platform level (`/admin/service-account/create`).
+        case platformServiceAccount = "platform_service_account"
+        /// A partner's credential; acts on that partner's tenants.
+        case partner
+        /// A tenant API key.
+        case apiKey = "api_key"
+    }
+
+    public var kind: Kind
+    /// The id of the principal itself (the key id for API keys).
+    public var id: String
+    /// The tenant the credential belongs to; `nil` for platform and partner principals.
+    public var tenantID: ResourceID?
+    /// The partner a partner principal speaks for.
+    public var partnerID: ResourceID?
+    public var scopes: [String]
+    public var permissions: [String]
+    public var expiresAt: Date?
+
+    public init(
+        kind: Kind, id: String, tenantID: ResourceID? = nil, partnerID: ResourceID? = nil, scopes: [String],
+        permissions: [String] = [], expiresAt: Date? = nil
+    ) {
+        self.kind = kind
+        self.id = id
+        self.tenantID = tenantID
+        self.partnerID = partnerID
+        self.scopes = scopes
+        self.permissions = permissions
+        self.expiresAt = expiresAt
+    }
+
+    /// Platform principals reach `admin` routes and every tenant.
+    public var isPlatform: Bool {
+        kind == .platformAdmin || kind == .platformServiceAccount
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import GatehouseCore
+import GatehouseStorage
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Builds the Hummingbird application: middleware chain, routes and background services.
+///
+/// ```swift
+/// let app = try await GatehouseApplication.make(environment: environment, logger: logger)
+/// try await app.runService()
+/// ```
+public enum GatehouseApplication {
+    /// The router with every route, behind the middleware chain (outermost first):
+    /// conventions (request id, errors, metrics, access log) → authentication → admin access.
+    public static func makeRouter(environment: ServerEnvironment, logger: Logger) -> Router<GatehouseContext> {
+        let router = Router(context: GatehouseContext.self)
+        let table = RouteTableBox()
+        router.add(middleware: RequestConventionsMiddleware(
+            metrics: environment.metrics, routes: { table.value }, logger: logger))
+        router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(index: environment.index)))
+        router.add(middleware: AdminAccessMiddleware())
+        HealthRoutes(environment: environment).register(on: router)
+        MetaRoutes(environment: environment).register(on: router)
+        AdminTenantRoutes(environment: environment).register(on: router)
+        AdminPartnerRoutes(environment: environment).register(on: router)
+        table.value = RouteTable(router: router)
+        return router
+    }
+
+    /// The application with its background services; warms the credential index first.
+    public static func make(
+        environment: ServerEnvironment, logger: Logger
+    ) async throws -> some ApplicationProtocol {
+        let follower = try await ChangeFollower.warm(
+            store: environment.store, index: environment.index, options: environment.options, logger: logger)
+        return Application(
+            router: makeRouter(environment: environment, logger: logger),
+            configuration: .init(
+                address: .hostname(environment.options.host, port: environment.options.port),
+                serverName: nil),
+            services: [follower],
+            logger: logger)
+    }
+}
+
+/// The route table is known only once every route is registered, after the middleware
+/// that consults it was created; this box hands it over.
+final class RouteTableBox: Sendable {
+    private let storage = Mutex(RouteTable(routes: []))
+    var value: RouteTable {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import GatehouseCore
+import GatehouseStorage
+import Logging
+
+/// What route handlers share: storage, the cursor codec, limits and build facts.
+public struct ServerEnvironment: Sendable {
+    public let store: Store
+    public let index: CredentialIndex
+    public let cursors: CursorCodec
+    public let metrics: HTTPMetrics
+    public let options: ServerOptions
+    let health: HealthProbe
+    let startedAt: Date
+
+    public init(store: Store, masterKey: MasterKey, options: ServerOptions, index: CredentialIndex = CredentialIndex()) {
+        self.store = store
+        self.index = index
+        self.cursors = CursorCodec(key: masterKey.derive(purpose: "cursor"))
+        self.metrics = HTTPMetrics()
+        self.options = options
+        self.health = HealthProbe(store: store)
+        self.startedAt = Date()
+    }
+}
+
+/// Tunables of the HTTP server.
+public struct ServerOptions: Sendable {
+    public var host: String
+    public var port: Int
+    /// Largest accepted JSON body.
+    public var maxBodyBytes: Int
+    /// How often the change feed is polled (PostgreSQL NOTIFY wakes it sooner).
+    public var changePollInterval: Duration
+    /// How often the whole credential index is rebuilt, as a safety net.
+    public var fullResyncInterval: Duration
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 2 * 1024 * 1024,
+        changePollInterval: Duration = .milliseconds(500), fullResyncInterval: Duration = .seconds(300)
+    ) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.changePollInterval = changePollInterval
+        self.fullResyncInterval = fullResyncInterval
+    }
+}
+
+public enum GatehouseVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,38 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+import NIOCore
+
+/// The per-request context: Hummingbird's core storage plus what the middleware chain
+/// establishes — the request id, the client address and, once authenticated, the principal.
+public struct GatehouseContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// `req_…`, or the sane id the client sent in `X-Request-Id`.
+    public var requestID: String = ""
+    /// Set by authentication; `nil` on public routes.
+    public var principal: Principal?
+    public var remoteAddress: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    public var responseEncoder: JSONEncoder { Self.encoder }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// The authenticated principal; routes behind authentication can rely on it.
+    public func requirePrincipal() throws(GatehouseError) -> Principal {
+        guard let principal else { throw .unauthenticated("This route needs a credential.") }
+        return principal
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+/// Attaches the principal to the context for every route that is not public.
+/// Public: `/health`, `/metrics`, `/openapi.json`, `/.well-known/*`, `/api/v1/health`.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = GatehouseContext
+    let authenticator: Authenticator
+
+    static func isPublic(_ path: String) -> Bool {
+        path == "/health" || path == "/metrics" || path == "/openapi.json" || path == "/api/v1/health"
+            || path.hasPrefix("/.well-known/")
+    }
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard !Self.isPublic(request.uri.path) else { return try await next(request, context) }
+        guard let credential = try CredentialExtractor.credential(in: request) else {
+            throw GatehouseError.unauthenticated(
+                "This route needs a credential: send Authorization: Bearer <key> or X-Api-Key: <key>.")
+        }
+        var context = context
+        context.principal = try authenticator.authenticate(credential, now: Date())
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,76 @@
+import GatehouseCore
+
+/// The component schemas of the OpenAPI document.
+enum OpenAPISchemas {
+    static func object(
+        _ properties: [String: JSONValue], required: [String] = [], closed: Bool = true
+    ) -> JSONValue {
+        var schema: [String: JSONValue] = ["type": "object", "properties": .object(properties)]
+        if !required.isEmpty { schema["required"] = .array(required.map(JSONValue.string)) }
+        if closed { schema["additionalProperties"] = false }
+        return .object(schema)
+    }
+
+    static let string: JSONValue = .object(["type": "string"])
+    static let timestamp: JSONValue = .object(["type": "string", "format": "date-time"])
+    static let integer: JSONValue = .object(["type": "integer"])
+    static func ref(_ name: String) -> JSONValue { .object(["$ref": .string("#/components/schemas/\(name)")]) }
+    static func nullable(_ type: String) -> JSONValue { .object(["type": .array([.string(type), "null"])]) }
+
+    static func list(of item: String) -> JSONValue {
+        object([
+            "total": integer,
+            "cursor": object(["next": nullable("string")], required: ["next"]),
+            "data": .object(["type": "array", "items": ref(item)]),
+        ], required: ["total", "cursor", "data"])
+    }
+
+    static let rateLimit = object(
+        ["limit": .object(["type": "integer", "minimum": 1]), "window_seconds": .object(["type": "integer", "minimum": 1, "maximum": 86400])],
+        required: ["limit", "window_seconds"])
+
+    static let all: [String: JSONValue] = [
+        "Error": object([
+            "error": object([
+                "code": string, "message": string, "request_id": string,
+                "details": .object(["type": "object"]),
+            ], required: ["code", "message", "request_id"]),
+        ], required: ["error"]),
+        "Health": object(["status": .object(["type": "string", "enum": ["ok"]])], required: ["status"]),
+        "AdminHealth": object([:], closed: false),
+        "RateLimit": rateLimit,
+        "TenantSettings": object([
+            "key_prefix": .object(["type": "string", "pattern": "^[a-z][a-z0-9]{1,11}$"]),
+            "default_rate_limit": .object(["oneOf": [ref("RateLimit"), .object(["type": "null"])]]),
+        ]),
+        "Tenant": object([
+            "id": string, "name": string,
+            "status": .object(["type": "string", "enum": ["active", "suspended"]]),
+            "partner_id": nullable("string"), "settings": ref("TenantSettings"),
+            "created_at": timestamp, "updated_at": timestamp,
+        ], required: ["id", "name", "status", "partner_id", "settings", "created_at", "updated_at"]),
+        "CreateTenant": object([
+            "name": .object(["type": "string", "minLength": 1, "maxLength": 200]),
+            "partner_id": string,
+            "settings": ref("TenantSettings"),
+        ], required: ["name"]),
+        "UpdateTenant": object([
+            "name": .object(["type": "string", "minLength": 1, "maxLength": 200]),
+            "status": .object(["type": "string", "enum": ["active", "suspended"]]),
+            "partner_id": nullable("string"),
+            "settings": .object(["type": "object", "description": "RFC 7396 merge patch of the settings"]),
+        ]),
+        "TenantList": list(of: "Tenant"),
+        "TenantStats": object([
+            "tenant_id": string,
+            "api_keys": object(["active": integer, "revoked": integer], required: ["active", "revoked"]),
+        ], required: ["tenant_id", "api_keys"]),
+        "Partner": object(
+            ["id": string, "name": string, "created_at": timestamp, "updated_at": timestamp],
+            required: ["id", "name", "created_at", "updated_at"]),
+        "CreatePartner": object(["name": .object(["type": "string", "minLength": 1, "maxLength": 200])], required: ["name"]),
+        "UpdatePartner": object(["name": .object(["type": "string", "minLength": 1, "maxLength": 200])]),
+        "PartnerList": list(of: "Partner"),
+        "PartnerStats": object(["partner_id": string, "tenants": integer], required: ["partner_id", "tenants"]),
+    ]
+}

@@ -1,0 +1,76 @@
+import Foundation
+import GatehouseCore
+import GatehouseStorage
+import Hummingbird
+
+/// `GET /health`, `GET /api/v1/health` (public) and `GET /api/v1/admin/health` (admin).
+struct HealthRoutes {
+    let environment: ServerEnvironment
+
+    func register(on router: Router<GatehouseContext>) {
+        router.get("/health", use: health)
+        router.get("/api/v1/health", use: health)
+        router.get("/api/v1/admin/health", use: adminHealth)
+    }
+
+    @Sendable func health(request: Request, context: GatehouseContext) async throws -> Response {
+        guard await environment.health.check().healthy else {
+            throw GatehouseError.unavailable("The database does not answer.")
+        }
+        return try JSONResponse.make(["status": "ok"])
+    }
+
+    struct AdminHealth: Encodable {
+        struct Database: Encodable {
+            let status: String
+            let engine: String
+            let latency_ms: Double?
+            let schema_version: Int?
+            let latest_schema_version: Int
+        }
+
+        struct Credentials: Encodable {
+            let indexed_secrets: Int
+        }
+
+        let status: String
+        let version: String
+        let uptime_seconds: Int
+        let started_at: Date
+        let database: Database
+        let credentials: Credentials
+    }
+
+    @Sendable func adminHealth(request: Request, context: GatehouseContext) async throws -> Response {
+        let store = environment.store
+        let probe = await environment.health.check()
+        let schema = probe.healthy ? try? await store.migrator.currentVersion() : nil
+        let body = AdminHealth(
+            status: probe.healthy ? "ok" : "degraded",
+            version: GatehouseVersion.current,
+            uptime_seconds: Int(Date().timeIntervalSince(environment.startedAt)),
+            started_at: environment.startedAt,
+            database: .init(
+                status: probe.healthy ? "ok" : "unavailable", engine: store.backend.engine.rawValue,
+                latency_ms: probe.latency.map(\.milliseconds), schema_version: schema,
+                latest_schema_version: Schema.latestVersion),
+            credentials: .init(indexed_secrets: environment.index.count))
+        return try JSONResponse.make(body, status: probe.healthy ? .ok : .serviceUnavailable)
+    }
+}
+
+/// `GET /metrics` (Prometheus text format) and `GET /openapi.json`.
+struct MetaRoutes {
+    let environment: ServerEnvironment
+
+    func register(on router: Router<GatehouseContext>) {
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: environment.metrics.exposition())))
+        }
+        router.get("/openapi.json") { _, _ in
+            try JSONResponse.make(OpenAPIDocument.document)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+import Synchronization
+
+/// The embedded backend: one SQLite file in WAL mode.
+///
+/// Writes go through a single writer connection, one transaction at a time (SQLite allows
+/// one writer anyway); reads use a small set of reader connections, which WAL lets run
+/// beside the writer and see every committed transaction.
+public final class SQLiteBackend: DatabaseBackend {
+    public let engine = SQLEngine.sqlite
+    public let path: String
+    private let writer: SQLiteConnection
+    private let readers: [SQLiteConnection]
+    private let writeLock = AsyncLock()
+    private let nextReader = Atomic<Int>(0)
+
+    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+        self.path = path
+        self.writer = writer
+        self.readers = readers
+    }
+
+    /// Opens (creating when missing) the database file at `path`.
+    public static func open(path: String, readers: Int = 2, logger: Logger) async throws -> SQLiteBackend {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        try await configure(writer, walMode: true)
+        var readerConnections: [SQLiteConnection] = []
+        for _ in 0..<max(1, readers) {
+            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            try await configure(reader, walMode: false)
+            readerConnections.append(reader)
+        }
+        return SQLiteBackend(path: path, writer: writer, readers: readerConnections)
+    }
+
+    private static func configure(_ connection: SQLiteConnection, walMode: Bool) async throws {
+        if walMode {
+            _ = try await connection.query("PRAGMA journal_mode=WAL")
+        }
+        _ = try await connection.query("PRAGMA busy_timeout=5000")
+        _ = try await connection.query("PRAGMA synchronous=NORMAL")
+        _ = try await connection.query("PRAGMA foreign_keys=ON")
+    }
+
+    public func run() async {
+        // Nothing runs in the background; wait for cancellation like every service.
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+    }
+
+    public func read<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        let index = nextReader.add(1, ordering: .relaxed).oldValue % readers.count
+        return try await body(readers[index].sql(queryLogLevel: nil))
+    }
+
+    public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writeLock.withLock {
+            let database = writer.sql(queryLogLevel: nil)
+            try await database.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(database)
+                try await database.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await database.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func isUniqueViolation(_ error: any Error) -> Bool {
+        guard let error = error as? SQLiteError else { return false }
+        return error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed
+            || (error.reason == .constraint && error.message.contains("UNIQUE"))
+    }
+
+    public func shutdown() async {
+        for connection in readers + [writer] {
+            try? await connection.close()
+        }
+    }
+}

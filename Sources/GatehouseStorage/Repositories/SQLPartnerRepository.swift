@@ -1,0 +1,92 @@
+import Foundation
+import GatehouseCore
+import SQLKit
+
+struct SQLPartnerRepository: PartnerRepository {
+    let backend: any DatabaseBackend
+
+    func create(_ partner: Partner) async throws {
+        try await backend.transaction { database in
+            try await database.raw("""
+                INSERT INTO partners (id, name, created_at, updated_at)
+                VALUES (\(bind: partner.id.rawValue), \(bind: partner.name),
+                        \(bind: SQLColumn.millis(partner.createdAt)), \(bind: SQLColumn.millis(partner.updatedAt)))
+                """).run()
+        }
+    }
+
+    func get(_ id: ResourceID) async throws -> Partner? {
+        try await backend.read { database in
+            try await database.raw("SELECT * FROM partners WHERE id = \(bind: id.rawValue)").first().map(Self.partner)
+        }
+    }
+
+    func list(_ page: PageRequest) async throws -> Page<Partner> {
+        let query = PagedQuery(page: page)
+        return try await backend.read { database in
+            let total = try await database.raw("SELECT COUNT(*) AS n FROM partners").first()?.int("n") ?? 0
+            let rows = try await database.raw("SELECT * FROM partners WHERE 1 = 1" + query.keysetClause + query.tail)
+                .all().map(Self.partner)
+            return query.makePage(rows, total: total, id: \.id.rawValue)
+        }
+    }
+
+    func update(_ id: ResourceID, _ change: @Sendable (inout Partner) throws -> Void) async throws -> Partner? {
+        try await backend.transaction { database in
+            guard
+                let row = try await database.raw(
+                    "SELECT * FROM partners WHERE id = \(bind: id.rawValue)\(unsafeRaw: backend.forUpdate)"
+                ).first()
+            else { return nil }
+            var partner = try Self.partner(row)
+            try change(&partner)
+            try await database.raw("""
+                UPDATE partners SET name = \(bind: partner.name), updated_at = \(bind: SQLColumn.millis(partner.updatedAt))
+                WHERE id = \(bind: id.rawValue)
+                """).run()
+            return partner
+        }
+    }
+
+    func delete(_ id: ResourceID) async throws -> Bool {
+        try await backend.transaction { database in
+            guard
+                try await database.raw(
+                    "SELECT id FROM partners WHERE id = \(bind: id.rawValue)\(unsafeRaw: backend.forUpdate)"
+                ).first() != nil
+            else { return false }
+            let tenants =
+                try await database.raw("SELECT COUNT(*) AS n FROM tenants WHERE partner_id = \(bind: id.rawValue)")
+                .first()?.int("n") ?? 0
+            guard tenants == 0 else {
+                throw GatehouseError.conflict(
+                    "The partner still has \(tenants) tenant(s); delete them or move them to another partner first.")
+            }
+            try await database.raw("""
+                DELETE FROM api_key_secrets WHERE key_id IN
+                    (SELECT id FROM api_keys WHERE owner_kind = 'partner' AND owner_id = \(bind: id.rawValue))
+                """).run()
+            try await database.raw(
+                "DELETE FROM api_keys WHERE owner_kind = 'partner' AND owner_id = \(bind: id.rawValue)"
+            ).run()
+            try await database.raw("DELETE FROM partners WHERE id = \(bind: id.rawValue)").run()
+            try await SQLChangeFeed.publish(.partner, id.rawValue, on: database, engine: backend.engine)
+            return true
+        }
+    }
+
+    func tenantCount(_ id: ResourceID) async throws -> Int {
+        try await backend.read { database in
+            try await database.raw("SELECT COUNT(*) AS n FROM tenants WHERE partner_id = \(bind: id.rawValue)")
+                .first()?.int("n") ?? 0
+        }
+    }
+
+    static func partner(_ row: any SQLRow) throws -> Partner {
+        Partner(
+            id: try row.id("id", .partner),
+            name: try row.string("name"),
+            createdAt: try row.date("created_at"),
+            updatedAt: try row.date("updated_at"))
+    }
+}

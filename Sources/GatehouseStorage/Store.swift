@@ -1,0 +1,33 @@
+import Foundation
+import GatehouseCore
+import Logging
+import SQLKit
+
+/// Everything the server keeps, behind repository protocols, on one backend.
+public struct Store: Sendable {
+    public let backend: any DatabaseBackend
+    public let tenants: any TenantRepository
+    public let partners: any PartnerRepository
+    public let apiKeys: any APIKeyRepository
+    public let changes: any ChangeFeed
+    public let migrator: Migrator
+
+    public init(backend: any DatabaseBackend) {
+        self.backend = backend
+        self.tenants = SQLTenantRepository(backend: backend)
+        self.partners = SQLPartnerRepository(backend: backend)
+        self.apiKeys = SQLAPIKeyRepository(backend: backend)
+        self.changes = SQLChangeFeed(backend: backend)
+        self.migrator = Migrator(backend: backend)
+    }
+
+    /// One round trip to the database; throws when it does not answer.
+    public func ping() async throws -> Duration {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await backend.read { database in
+            _ = try await database.raw("SELECT 1 AS one").first()
+        }
+        return clock.now - start
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+import GatehouseServer
+import GatehouseStorage
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (the default command).")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Address to listen on. Env: GATEHOUSE_HOST.")
+    var host: String?
+
+    @Option(help: "Port to listen on. Env: GATEHOUSE_PORT.")
+    var port: Int?
+
+    func run() async throws {
+        let logger = try common.makeLogger()
+        let masterKey = try MasterKeySource.load(options: common, logger: logger)
+        let url = try common.databaseURL()
+        var options = ServerOptions()
+        options.host = try common.setting(host, env: "GATEHOUSE_HOST", key: "host", default: "127.0.0.1")!
+        let portText = try common.setting(port.map(String.init), env: "GATEHOUSE_PORT", key: "port", default: "8080")!
+        guard let resolvedPort = Int(portText), (0...65535).contains(resolvedPort) else {
+            throw ValidationError("Invalid port \(portText).")
+        }
+        options.port = resolvedPort
+        logger.info("Starting Gatehouse", metadata: ["database": "\(url)", "version": "\(GatehouseVersion.current)"])
+
+        let backend = try await url.openBackend(logger: logger)
+        let store = Store(backend: backend)
+        let environment = ServerEnvironment(store: store, masterKey: masterKey, options: options)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // The pool must run while migrations and the index warm-up talk to the database.
+            group.addTask { try await BackendService(backend: backend).run() }
+            try await store.migrator.migrate(logger: logger)
+            let app = try await GatehouseApplication.make(environment: environment, logger: logger)
+            try await app.runService()
+            group.cancelAll()
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let logger = try common.makeLogger()
+        let applied = try await StoreRuntime.withStore(try common.databaseURL(), logger: logger) { store in
+            try await store.migrator.migrate(logger: logger)
+        }
+        print(applied.isEmpty ? "The schema is up to date (version \(Schema.latestVersion))." :
+            "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
+    }
+}
+
+struct Bootstrap: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the platform admin credential and print it once.",
+        discussion: """
+            Only the SHA-256 of the credential is stored: copy it now. Running bootstrap again refuses \
+            while an admin credential exists; --force revokes the existing one(s) and issues a new one.
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Revoke the existing platform admin credential(s) and issue a new one.")
+    var force = false
+
+    func run() async throws {
+        let logger = try common.makeLogger()
+        let force = self.force
+        let outcome = try await StoreRuntime.withStore(try common.databaseURL(), logger: logger) { store in
+            try await store.migrator.migrate(logger: logger)
+            return try await PlatformAdmin.bootstrap(store: store, force: force)
+        }
+        switch outcome {
+        case .refused(let existing):
+            FileHandle.standardError.write(Data("""
+                A platform admin credential already exists (\(existing) live). Nothing was created.
+                Run `gatehouse bootstrap --force` to revoke it and issue a new one.
+
+                """.utf8))
+            throw ExitCode(1)
+        case .created(let secret, let revoked):
+            if revoked > 0 { print("Revoked \(revoked) previous platform admin credential(s).") }
+            print("""
+                Platform admin credential (shown once; only its hash is stored):
+
+                    \(secret)
+
+                Use it as: Authorization: Bearer <credential>
+                """)
+        }
+    }
+}

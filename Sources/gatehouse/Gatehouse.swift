@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Gatehouse: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatehouse",
+        abstract: "Multi-tenant access platform for SaaS APIs.",
+        subcommands: [Serve.self, Migrate.self, Bootstrap.self],
+        defaultSubcommand: Serve.self)
+}
