@@ -69,6 +69,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "GatehouseTestSupport",
+            dependencies: [
+                "GatehouseServer",
+                "GatehouseStorage",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/GatehouseTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GatehouseCoreTests",
             dependencies: ["GatehouseCore"],
@@ -76,13 +87,14 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseStorageTests",
-            dependencies: ["GatehouseStorage"],
+            dependencies: ["GatehouseStorage", "GatehouseTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GatehouseServerTests",
             dependencies: [
                 "GatehouseServer",
+                "GatehouseTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

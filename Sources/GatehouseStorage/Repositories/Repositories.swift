@@ -16,6 +16,11 @@ public struct TenantFilter: Sendable, Equatable {
 public struct TenantStats: Sendable, Equatable {
     public var activeKeys: Int
     public var revokedKeys: Int
+
+    public init(activeKeys: Int, revokedKeys: Int) {
+        self.activeKeys = activeKeys
+        self.revokedKeys = revokedKeys
+    }
 }
 
 public protocol TenantRepository: Sendable {

@@ -1,0 +1,90 @@
+import Foundation
+import GatehouseStorage
+import Logging
+import PostgresNIO
+
+/// The backend the tests run on: SQLite in a temporary file by default, PostgreSQL when
+/// `GATEHOUSE_TEST_POSTGRES_URL` names a server (scripts/test starts one). Every test gets a
+/// database of its own, so tests run in parallel without seeing each other.
+public enum TestDatabase {
+    public static let postgresURL: String? = {
+        let value = ProcessInfo.processInfo.environment["GATEHOUSE_TEST_POSTGRES_URL"]
+        return value?.isEmpty == false ? value : nil
+    }()
+
+    public static var engineName: String { postgresURL == nil ? "sqlite" : "postgres" }
+
+    static let logger: Logger = {
+        var logger = Logger(label: "gatehouse-test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// Runs `body` with a migrated store on a fresh database, then drops it.
+    public static func withStore<T: Sendable>(
+        migrate: Bool = true, _ body: @Sendable (Store) async throws -> T
+    ) async throws -> T {
+        try await withBackend { backend in
+            let store = Store(backend: backend)
+            if migrate { try await store.migrator.migrate(logger: logger) }
+            return try await body(store)
+        }
+    }
+
+    /// A fresh database; `body` may open more backends on the same URL (several nodes).
+    public static func withBackend<T: Sendable>(
+        _ body: @Sendable (any DatabaseBackend) async throws -> T
+    ) async throws -> T {
+        try await withDatabaseURL { url in
+            try await withRunning(try await url.openBackend(logger: logger), body)
+        }
+    }
+
+    /// Runs a backend's background work around `body`.
+    public static func withRunning<T: Sendable>(
+        _ backend: any DatabaseBackend, _ body: @Sendable (any DatabaseBackend) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await backend.run() }
+            defer { group.cancelAll() }
+            let result = try await body(backend)
+            group.cancelAll()
+            await backend.shutdown()
+            return result
+        }
+    }
+
+    /// The URL of a fresh, empty database for one test.
+    public static func withDatabaseURL<T: Sendable>(_ body: @Sendable (DatabaseURL) async throws -> T) async throws -> T {
+        let name = "gh_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        guard let postgresURL else {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-tests")
+            let path = directory.appendingPathComponent("\(name).sqlite").path
+            defer {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
+            return try await body(.sqlite(path: path))
+        }
+        let admin = try DatabaseURL(parsing: postgresURL)
+        guard case .postgres(let host, let port, let user, let password, _, _) = admin else {
+            fatalError("GATEHOUSE_TEST_POSTGRES_URL must be a postgres:// URL")
+        }
+        try await adminQuery(admin, "CREATE DATABASE \(name)")
+        do {
+            let result = try await body(
+                .postgres(host: host, port: port, username: user, password: password, database: name, requireTLS: false))
+            try? await adminQuery(admin, "DROP DATABASE \(name) WITH (FORCE)")
+            return result
+        } catch {
+            try? await adminQuery(admin, "DROP DATABASE \(name) WITH (FORCE)")
+            throw error
+        }
+    }
+
+    static func adminQuery(_ url: DatabaseURL, _ sql: String) async throws {
+        guard let backend = try await url.openBackend(logger: logger) as? PostgresBackend else { return }
+        try await withRunning(backend) { _ in
+            try await backend.client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
+    }
+}
