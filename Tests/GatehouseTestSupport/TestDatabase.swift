@@ -14,7 +14,7 @@ public enum TestDatabase {
 
     public static var engineName: String { postgresURL == nil ? "sqlite" : "postgres" }
 
-    static let logger: Logger = {
+    public static let logger: Logger = {
         var logger = Logger(label: "gatehouse-test")
         logger.logLevel = .warning
         return logger

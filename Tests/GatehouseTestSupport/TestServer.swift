@@ -20,6 +20,7 @@ public struct TestServer: Sendable {
 
     public static func run<T: Sendable>(
         options: ServerOptions = ServerOptions(changePollInterval: .milliseconds(50)),
+        logger: Logger = TestDatabase.logger,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         try await TestDatabase.withStore { store in
@@ -27,7 +28,7 @@ public struct TestServer: Sendable {
                 fatalError("a fresh database has no admin")
             }
             let environment = ServerEnvironment(store: store, masterKey: masterKey, options: options)
-            let app = try await GatehouseApplication.make(environment: environment, logger: TestDatabase.logger)
+            let app = try await GatehouseApplication.make(environment: environment, logger: logger)
             return try await app.test(.router) { client in
                 try await body(TestServer(store: store, environment: environment, adminKey: adminKey, client: client))
             }
@@ -98,4 +99,22 @@ extension JSONValue {
         if case .array(let array) = self { return array }
         return nil
     }
+}
+
+extension TestServer {
+    /// Waits until this node's credential index knows `secret` (the change follower polls
+    /// the feed); fails after two seconds.
+    public func waitUntilIndexed(_ secret: String) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(2)
+        while clock.now < deadline {
+            if try await request(.get, "/api/v1/admin/health", key: secret).status != 401 { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestServerError.notIndexed
+    }
+}
+
+enum TestServerError: Error {
+    case notIndexed
 }

@@ -26,4 +26,8 @@ public enum Timestamp {
 
 extension Timestamp {
     public static var nowMilliseconds: Int64 { milliseconds(Date()) }
+
+    /// The current time at the precision the storage keeps, so a response rendered from
+    /// memory matches the same object read back later.
+    public static var now: Date { date(milliseconds: nowMilliseconds) }
 }

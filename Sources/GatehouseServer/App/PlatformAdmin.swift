@@ -13,7 +13,7 @@ public enum PlatformAdmin {
         case created(secret: String, revoked: Int)
     }
 
-    public static func bootstrap(store: Store, force: Bool, now: Date = Date()) async throws -> Outcome {
+    public static func bootstrap(store: Store, force: Bool, now: Date = Timestamp.now) async throws -> Outcome {
         let existing = try await store.apiKeys.countLive(owner: .platformAdmin)
         if existing > 0 && !force { return .refused(existing: existing) }
         let revoked = existing > 0 ? try await store.apiKeys.revokeAll(owner: .platformAdmin, at: now) : 0

@@ -43,6 +43,7 @@ public struct ChangeFollower: Service {
                 }
                 sequence = try await apply(after: sequence)
             } catch {
+                if Task.isCancelled { return }
                 logger.warning("Change feed poll failed; will retry", metadata: ["error": "\(error)"])
             }
         }

@@ -29,7 +29,7 @@ struct AdminPartnerRoutes {
     @Sendable func create(request: Request, context: GatehouseContext) async throws -> Response {
         var request = request
         let body = try await request.decodeJSON(as: Body.self, limit: environment.options.maxBodyBytes)
-        let now = Date()
+        let now = Timestamp.now
         let partner = Partner(
             id: .generate(.partner, now: now), name: try DisplayName.validate(body.name), createdAt: now, updatedAt: now)
         try await partners.create(partner)
@@ -56,7 +56,7 @@ struct AdminPartnerRoutes {
         let name = try body.name.map { try DisplayName.validate($0) }
         let updated = try await partners.update(id) { partner in
             if let name { partner.name = name }
-            partner.updatedAt = Date()
+            partner.updatedAt = Timestamp.now
         }
         guard let updated else { throw GatehouseError.notFound("No partner has this id.") }
         return try JSONResponse.make(PartnerView(updated))

@@ -32,7 +32,7 @@ struct AdminTenantRoutes {
     @Sendable func create(request: Request, context: GatehouseContext) async throws -> Response {
         var request = request
         let body = try await request.decodeJSON(as: CreateBody.self, limit: environment.options.maxBodyBytes)
-        let now = Date()
+        let now = Timestamp.now
         let tenant = Tenant(
             id: .generate(.tenant, now: now),
             name: try DisplayName.validate(body.name),
@@ -103,7 +103,7 @@ struct AdminTenantRoutes {
             if let status { tenant.status = status }
             if let partner { tenant.partnerID = partner }
             if let settingsPatch { tenant.settings = try tenant.settings.merging(settingsPatch) }
-            tenant.updatedAt = Date()
+            tenant.updatedAt = Timestamp.now
         }
         guard let updated else { throw GatehouseError.notFound("No tenant has this id.") }
         return try JSONResponse.make(TenantView(updated))
