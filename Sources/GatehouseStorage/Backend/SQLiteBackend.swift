@@ -84,8 +84,13 @@ public final class SQLiteBackend: DatabaseBackend {
     }
 
     public func shutdown() async {
-        for connection in readers + [writer] {
-            try? await connection.close()
-        }
+        // Closing goes through the thread pool, which refuses work from a cancelled task;
+        // shutdown usually runs in one, so close from a fresh task.
+        let connections = readers + [writer]
+        await Task {
+            for connection in connections {
+                try? await connection.close()
+            }
+        }.value
     }
 }
