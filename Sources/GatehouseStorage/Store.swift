@@ -9,6 +9,7 @@ public struct Store: Sendable {
     public let tenants: any TenantRepository
     public let partners: any PartnerRepository
     public let apiKeys: any APIKeyRepository
+    public let serviceAccounts: any ServiceAccountRepository
     public let changes: any ChangeFeed
     public let migrator: Migrator
 
@@ -17,6 +18,7 @@ public struct Store: Sendable {
         self.tenants = SQLTenantRepository(backend: backend)
         self.partners = SQLPartnerRepository(backend: backend)
         self.apiKeys = SQLAPIKeyRepository(backend: backend)
+        self.serviceAccounts = SQLServiceAccountRepository(backend: backend)
         self.changes = SQLChangeFeed(backend: backend)
         self.migrator = Migrator(backend: backend)
     }

@@ -33,7 +33,7 @@ struct Serve: AsyncParsableCommand {
 
         let backend = try await url.openBackend(logger: logger)
         let store = Store(backend: backend)
-        let environment = ServerEnvironment(store: store, masterKey: masterKey, options: options)
+        let environment = ServerEnvironment(store: store, masterKey: masterKey, options: options, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             // The pool must run while migrations and the index warm-up talk to the database.
             group.addTask { try await BackendService(backend: backend).run() }

@@ -40,7 +40,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let backend = try await SQLiteBackend.open(path: path, logger: TestDatabase.logger)
         await backend.shutdown()
-        let environment = ServerEnvironment(store: Store(backend: backend), masterKey: TestServer.masterKey, options: .init())
+        let environment = ServerEnvironment(store: Store(backend: backend), masterKey: TestServer.masterKey, options: .init(), logger: TestDatabase.logger)
         let app = Application(router: GatehouseApplication.makeRouter(environment: environment, logger: TestDatabase.logger))
         try await app.test(.router) { client in
             let reply = try await client.execute(uri: "/health", method: .get)
@@ -76,7 +76,7 @@ import Testing
     /// The document and the router must list the same operations.
     @Test func openAPIDocumentsEveryRouteAndNothingElse() async throws {
         let environment = try await TestDatabase.withStore { store in
-            ServerEnvironment(store: store, masterKey: TestServer.masterKey, options: .init())
+            ServerEnvironment(store: store, masterKey: TestServer.masterKey, options: .init(), logger: TestDatabase.logger)
         }
         let router = GatehouseApplication.makeRouter(environment: environment, logger: TestDatabase.logger)
         let registered = Set(RouteTable(router: router).routes.map { "\($0.method) \($0.template)" })

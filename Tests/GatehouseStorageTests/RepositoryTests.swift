@@ -77,7 +77,7 @@ struct RepositoryTests {
             #expect(try await store.tenants.delete(tenant.id))
             #expect(try await store.tenants.get(tenant.id) == nil)
             #expect(try await store.apiKeys.get(key.id) == nil)
-            #expect(try await store.apiKeys.liveKeys(now: Date()).isEmpty)
+            #expect(try await store.apiKeys.indexedKeys(now: Date()).isEmpty)
             #expect(try await store.tenants.delete(tenant.id) == false)
         }
     }
@@ -145,11 +145,12 @@ struct RepositoryTests {
             #expect(loaded.scopes == key.scopes)
             #expect(loaded.metadata == key.metadata)
             #expect(loaded.rateLimit == key.rateLimit)
-            let live = try #require(try await store.apiKeys.liveKey(key.id, now: Date()))
-            #expect(live.secrets.map(\.hash) == [APIKeyFormat.hash(secret)])
+            let indexed = try #require(try await store.apiKeys.indexedKey(key.id, now: Date()))
+            #expect(indexed.secrets.map(\.hash) == [APIKeyFormat.hash(secret)])
             #expect(try await store.apiKeys.countLive(owner: .platformAdmin) == 1)
-            #expect(try await store.apiKeys.revokeAll(owner: .platformAdmin, at: Date()) == 1)
-            #expect(try await store.apiKeys.liveKey(key.id, now: Date()) == nil)
+            #expect(try await store.apiKeys.revokeAll(owner: .platformAdmin, ownerID: nil, at: Date()) == 1)
+            let revoked = try #require(try await store.apiKeys.indexedKey(key.id, now: Date()))
+            #expect(revoked.key.revokedAt != nil, "revoked keys stay indexed so denials can say so")
             #expect(try await store.apiKeys.countLive(owner: .platformAdmin) == 0)
         }
     }
@@ -188,6 +189,63 @@ struct RepositoryTests {
     @Test func pingAnswers() async throws {
         try await TestDatabase.withStore { store throws in
             #expect(try await store.ping() < .seconds(5))
+        }
+    }
+
+    @Test func rotationKeepsAtMostTwoLiveSecrets() async throws {
+        try await TestDatabase.withStore { store throws in
+            let now = Date()
+            let (key, first) = Fixtures.key(tenant: nil, owner: .platformAdmin)
+            try await store.apiKeys.insert(key, secretHash: APIKeyFormat.hash(first))
+            let grace = now.addingTimeInterval(3600)
+            let rotated = try await store.apiKeys.rotate(
+                key.id, newHash: "second", newStart: "gk_abcd", graceUntil: grace, now: now)
+            #expect(rotated?.start == "gk_abcd")
+            _ = try await store.apiKeys.rotate(key.id, newHash: "third", newStart: "gk_efgh", graceUntil: grace, now: now)
+            let secrets = try #require(try await store.apiKeys.indexedKey(key.id, now: now)).secrets
+            let live = secrets.filter { $0.expiresAt.map { $0 > now } ?? true }
+            #expect(Set(live.map(\.hash)) == ["second", "third"])
+            #expect(live.first { $0.hash == "third" }?.expiresAt == nil)
+        }
+    }
+
+    @Test func keyUpdatesAndListsArePerTenant() async throws {
+        try await TestDatabase.withStore { store throws in
+            let tenant = Fixtures.tenant()
+            try await store.tenants.create(tenant)
+            let (key, secret) = Fixtures.key(tenant: tenant.id)
+            try await store.apiKeys.insert(key, secretHash: APIKeyFormat.hash(secret))
+            let (other, otherSecret) = Fixtures.key(tenant: nil, owner: .platformAdmin)
+            try await store.apiKeys.insert(other, secretHash: APIKeyFormat.hash(otherSecret))
+            let updated = try await store.apiKeys.update(key.id) { $0.scopes = ["iam:read"] }
+            #expect(updated?.scopes == ["iam:read"])
+            #expect(try await store.apiKeys.get(key.id)?.scopes == ["iam:read"])
+            let listed = try await store.apiKeys.list(tenant: tenant.id, page: PageRequest())
+            #expect(listed.items.map(\.id) == [key.id])
+            let platform = try await store.apiKeys.list(tenant: nil, page: PageRequest())
+            #expect(platform.items.map(\.id) == [other.id])
+            try await store.apiKeys.recordUse([key.id: Date(timeIntervalSince1970: 1_800_000_000)])
+            #expect(try await store.apiKeys.get(key.id)?.lastUsedAt == Date(timeIntervalSince1970: 1_800_000_000))
+        }
+    }
+
+    @Test func deletingAServiceAccountRevokesItsKeys() async throws {
+        try await TestDatabase.withStore { store throws in
+            let tenant = Fixtures.tenant()
+            try await store.tenants.create(tenant)
+            let now = Timestamp.now
+            let account = ServiceAccount(
+                id: .generate(.serviceAccount), tenantID: tenant.id, name: "ci", description: nil, createdBy: nil,
+                createdAt: now, updatedAt: now)
+            try await store.serviceAccounts.create(account)
+            #expect(try await store.serviceAccounts.get(account.id) == account)
+            var (key, secret) = Fixtures.key(tenant: tenant.id, owner: .serviceAccount)
+            key.ownerID = account.id.rawValue
+            try await store.apiKeys.insert(key, secretHash: APIKeyFormat.hash(secret))
+            #expect(try await store.serviceAccounts.list(tenant: tenant.id, page: PageRequest()).total == 1)
+            #expect(try await store.serviceAccounts.delete(account.id, at: now))
+            #expect(try await store.serviceAccounts.get(account.id) == nil)
+            #expect(try await store.apiKeys.get(key.id)?.revokedAt != nil)
         }
     }
 }

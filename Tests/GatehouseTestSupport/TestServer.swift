@@ -27,7 +27,7 @@ public struct TestServer: Sendable {
             guard case .created(let adminKey, _) = try await PlatformAdmin.bootstrap(store: store, force: false) else {
                 fatalError("a fresh database has no admin")
             }
-            let environment = ServerEnvironment(store: store, masterKey: masterKey, options: options)
+            let environment = ServerEnvironment(store: store, masterKey: masterKey, options: options, logger: logger)
             let app = try await GatehouseApplication.make(environment: environment, logger: logger)
             return try await app.test(.router) { client in
                 try await body(TestServer(store: store, environment: environment, adminKey: adminKey, client: client))

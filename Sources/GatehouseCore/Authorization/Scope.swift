@@ -54,7 +54,8 @@ public enum Scope: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    static func isName(_ text: Substring) -> Bool {
+    /// Whether `text` is a valid api, resource, action or permission name.
+    public static func isName(_ text: Substring) -> Bool {
         let bytes = text.utf8
         guard let first = bytes.first, (1...64).contains(bytes.count),
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first)

@@ -65,7 +65,8 @@ public struct APIKeyRecord: Sendable, Equatable {
         return Principal(
             kind: kind, id: id.rawValue, tenantID: tenantID,
             partnerID: owner == .partner ? ownerID.flatMap { ResourceID($0, kind: .partner) } : nil,
-            scopes: scopes, permissions: permissions, expiresAt: expiresAt)
+            // Stored scopes were validated when written; one that no longer parses grants nothing.
+            scopes: scopes.compactMap { try? Scope(parsing: $0) }, permissions: permissions, expiresAt: expiresAt)
     }
 }
 

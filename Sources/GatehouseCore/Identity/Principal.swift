@@ -9,7 +9,7 @@ public struct Principal: Sendable, Equatable {
         case platformServiceAccount = "platform_service_account"
         /// A partner's credential; acts on that partner's tenants.
         case partner
-        /// A tenant API key.
+        /// A tenant API key (a user's or a tenant service account's).
         case apiKey = "api_key"
     }
 
@@ -20,12 +20,12 @@ public struct Principal: Sendable, Equatable {
     public var tenantID: ResourceID?
     /// The partner a partner principal speaks for.
     public var partnerID: ResourceID?
-    public var scopes: [String]
+    public var scopes: [Scope]
     public var permissions: [String]
     public var expiresAt: Date?
 
     public init(
-        kind: Kind, id: String, tenantID: ResourceID? = nil, partnerID: ResourceID? = nil, scopes: [String],
+        kind: Kind, id: String, tenantID: ResourceID? = nil, partnerID: ResourceID? = nil, scopes: [Scope],
         permissions: [String] = [], expiresAt: Date? = nil
     ) {
         self.kind = kind

@@ -14,18 +14,22 @@ import Synchronization
 /// ```
 public enum GatehouseApplication {
     /// The router with every route, behind the middleware chain (outermost first):
-    /// conventions (request id, errors, metrics, access log) → authentication → admin access.
+    /// conventions (request id, errors, metrics, access log) → authentication → authorization.
     public static func makeRouter(environment: ServerEnvironment, logger: Logger) -> Router<GatehouseContext> {
         let router = Router(context: GatehouseContext.self)
         let table = RouteTableBox()
         router.add(middleware: RequestConventionsMiddleware(
             metrics: environment.metrics, routes: { table.value }, logger: logger))
-        router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(index: environment.index)))
-        router.add(middleware: AdminAccessMiddleware())
+        router.add(middleware: AuthenticationMiddleware(authenticator: environment.authenticator, usage: environment.usage))
+        router.add(middleware: AuthorizationMiddleware(tenants: environment.tenants))
         HealthRoutes(environment: environment).register(on: router)
         MetaRoutes(environment: environment).register(on: router)
         AdminTenantRoutes(environment: environment).register(on: router)
         AdminPartnerRoutes(environment: environment).register(on: router)
+        AdminServiceAccountRoutes(environment: environment).register(on: router)
+        APIKeyRoutes(environment: environment).register(on: router)
+        ServiceAccountRoutes(environment: environment).register(on: router)
+        AuthRoutes(environment: environment).register(on: router)
         table.value = RouteTable(router: router)
         return router
     }
@@ -35,13 +39,17 @@ public enum GatehouseApplication {
         environment: ServerEnvironment, logger: Logger
     ) async throws -> some ApplicationProtocol {
         let follower = try await ChangeFollower.warm(
-            store: environment.store, index: environment.index, options: environment.options, logger: logger)
+            store: environment.store, index: environment.index, tenants: environment.tenants,
+            options: environment.options, logger: logger)
+        let flusher = KeyUsageFlusher(
+            recorder: environment.usage, store: environment.store, interval: environment.options.usageFlushInterval,
+            logger: logger)
         return Application(
             router: makeRouter(environment: environment, logger: logger),
             configuration: .init(
                 address: .hostname(environment.options.host, port: environment.options.port),
                 serverName: nil),
-            services: [follower],
+            services: [follower, flusher],
             logger: logger)
     }
 }

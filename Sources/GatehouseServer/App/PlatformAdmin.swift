@@ -16,7 +16,7 @@ public enum PlatformAdmin {
     public static func bootstrap(store: Store, force: Bool, now: Date = Timestamp.now) async throws -> Outcome {
         let existing = try await store.apiKeys.countLive(owner: .platformAdmin)
         if existing > 0 && !force { return .refused(existing: existing) }
-        let revoked = existing > 0 ? try await store.apiKeys.revokeAll(owner: .platformAdmin, at: now) : 0
+        let revoked = existing > 0 ? try await store.apiKeys.revokeAll(owner: .platformAdmin, ownerID: nil, at: now) : 0
         let secret = APIKeyFormat.generate(prefix: keyPrefix)
         let key = APIKeyRecord(
             id: .generate(.apiKey, now: now), tenantID: nil, owner: .platformAdmin, ownerID: nil,

@@ -7,21 +7,29 @@ import Logging
 public struct ServerEnvironment: Sendable {
     public let store: Store
     public let index: CredentialIndex
+    public let tenants: TenantDirectory
+    public let usage: KeyUsageRecorder
+    public let audit: AuditTrail
     public let cursors: CursorCodec
     public let metrics: HTTPMetrics
     public let options: ServerOptions
     let health: HealthProbe
     let startedAt: Date
 
-    public init(store: Store, masterKey: MasterKey, options: ServerOptions, index: CredentialIndex = CredentialIndex()) {
+    public init(store: Store, masterKey: MasterKey, options: ServerOptions, logger: Logger) {
         self.store = store
-        self.index = index
+        self.index = CredentialIndex()
+        self.tenants = TenantDirectory()
+        self.usage = KeyUsageRecorder()
+        self.audit = AuditTrail(logger: logger)
         self.cursors = CursorCodec(key: masterKey.derive(purpose: "cursor"))
         self.metrics = HTTPMetrics()
         self.options = options
         self.health = HealthProbe(store: store)
         self.startedAt = Date()
     }
+
+    var authenticator: Authenticator { Authenticator(index: index, tenants: tenants) }
 }
 
 /// Tunables of the HTTP server.
@@ -34,11 +42,15 @@ public struct ServerOptions: Sendable {
     public var changePollInterval: Duration
     /// How often the whole credential index is rebuilt, as a safety net.
     public var fullResyncInterval: Duration
+    /// How often `last_used_at` is written.
+    public var usageFlushInterval: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 2 * 1024 * 1024,
-        changePollInterval: Duration = .milliseconds(500), fullResyncInterval: Duration = .seconds(300)
+        changePollInterval: Duration = .milliseconds(500), fullResyncInterval: Duration = .seconds(300),
+        usageFlushInterval: Duration = .seconds(10)
     ) {
+        self.usageFlushInterval = usageFlushInterval
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes

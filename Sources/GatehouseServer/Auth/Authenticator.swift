@@ -1,28 +1,69 @@
 import Foundation
 import GatehouseCore
 
-/// Turns a presented secret into a principal using only memory.
+/// Turns a presented secret into a principal using only memory: format and checksum,
+/// then the hash in the credential index, then revocation, expiry and the tenant's status.
+///
+/// Secrets are never compared byte by byte: the lookup is by SHA-256, so timing reveals
+/// nothing about a secret.
 struct Authenticator: Sendable {
     let index: CredentialIndex
+    let tenants: TenantDirectory
 
-    func authenticate(_ secret: String, now: Date) throws(GatehouseError) -> Principal {
+    /// Why a key is not usable, in the words of `POST /iam/keys/verify`.
+    enum Status: String, Sendable {
+        case valid = "VALID"
+        case notFound = "NOT_FOUND"
+        case expired = "EXPIRED"
+        case revoked = "REVOKED"
+        case tenantSuspended = "TENANT_SUSPENDED"
+    }
+
+    struct Lookup: Sendable {
+        let status: Status
+        let entry: CredentialIndex.Entry?
+        let error: GatehouseError?
+    }
+
+    func lookup(_ secret: String, now: Date) -> Lookup {
         switch APIKeyFormat.validate(secret) {
         case .failure(.malformed):
-            throw .unauthenticated("The credential is not a Gatehouse API key.")
+            return Lookup(status: .notFound, entry: nil, error: .unauthenticated("The credential is not a Gatehouse API key."))
         case .failure(.checksumMismatch):
-            throw .unauthenticated("The API key's checksum does not match: it was mistyped or truncated.")
+            return Lookup(
+                status: .notFound, entry: nil,
+                error: .unauthenticated("The API key's checksum does not match: it was mistyped or truncated."))
         case .success:
             break
         }
         guard let entry = index.lookup(hash: APIKeyFormat.hash(secret)) else {
-            throw .unauthenticated("The API key is unknown or has been revoked.")
+            return Lookup(status: .notFound, entry: nil, error: .unauthenticated("The API key is not known."))
+        }
+        if let revokedAt = entry.key.revokedAt {
+            return Lookup(
+                status: .revoked, entry: entry,
+                error: .unauthenticated("The API key was revoked at \(Timestamp.format(revokedAt))."))
         }
         if let expiresAt = entry.key.expiresAt, expiresAt <= now {
-            throw .unauthenticated("The API key expired at \(Timestamp.format(expiresAt)).")
+            return Lookup(
+                status: .expired, entry: entry,
+                error: .unauthenticated("The API key expired at \(Timestamp.format(expiresAt))."))
         }
         if let secretExpiry = entry.secretExpiresAt, secretExpiry <= now {
-            throw .unauthenticated("This secret was rotated out; its grace period ended at \(Timestamp.format(secretExpiry)).")
+            return Lookup(
+                status: .expired, entry: entry,
+                error: .unauthenticated(
+                    "This secret was rotated out; its grace period ended at \(Timestamp.format(secretExpiry))."))
         }
-        return entry.key.principal
+        if let tenantID = entry.key.tenantID, tenants.entry(tenantID)?.status == .suspended {
+            return Lookup(status: .tenantSuspended, entry: entry, error: .tenantSuspended)
+        }
+        return Lookup(status: .valid, entry: entry, error: nil)
+    }
+
+    func authenticate(_ secret: String, now: Date) throws(GatehouseError) -> Principal {
+        let result = lookup(secret, now: now)
+        if let error = result.error { throw error }
+        return result.entry!.principal
     }
 }

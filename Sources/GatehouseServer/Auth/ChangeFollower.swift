@@ -4,48 +4,72 @@ import GatehouseStorage
 import Logging
 import ServiceLifecycle
 
-/// Keeps this node's in-memory state (the credential index) in step with the database:
-/// follows the change feed every poll interval and rebuilds everything every resync
-/// interval, as a safety net.
+/// Keeps this node's in-memory state — the credential index and the tenant directory —
+/// in step with the database.
+///
+/// It follows the change feed when PostgreSQL's NOTIFY signals a change (within
+/// milliseconds), on every poll interval regardless (in case a notification is lost, and
+/// on SQLite, where other processes cannot notify), and rebuilds everything every resync
+/// interval as a last safety net.
 public struct ChangeFollower: Service {
     let store: Store
     let index: CredentialIndex
+    let tenants: TenantDirectory
     let options: ServerOptions
     let logger: Logger
     let startSequence: Int64
 
-    /// Loads the whole index; call before the server accepts requests.
+    /// Loads everything; call before the server accepts requests.
     public static func warm(
-        store: Store, index: CredentialIndex, options: ServerOptions, logger: Logger
+        store: Store, index: CredentialIndex, tenants: TenantDirectory, options: ServerOptions, logger: Logger
     ) async throws -> ChangeFollower {
         // Read the feed position first: changes that land during the load are replayed.
         let sequence = try await store.changes.latestSequence()
-        index.replaceAll(with: try await store.apiKeys.liveKeys(now: Date()))
-        return ChangeFollower(store: store, index: index, options: options, logger: logger, startSequence: sequence)
+        try await reloadAll(store: store, index: index, tenants: tenants)
+        return ChangeFollower(
+            store: store, index: index, tenants: tenants, options: options, logger: logger, startSequence: sequence)
+    }
+
+    static func reloadAll(store: Store, index: CredentialIndex, tenants: TenantDirectory) async throws {
+        tenants.replaceAll(with: try await store.tenants.all())
+        index.replaceAll(with: try await store.apiKeys.indexedKeys(now: Date()))
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { try await follow() }
+        try await cancelWhenGracefulShutdown { await follow() }
     }
 
-    private func follow() async throws {
-        var sequence = startSequence
-        let clock = ContinuousClock()
-        var lastResync = clock.now
-        while !Task.isCancelled {
-            try? await Task.sleep(for: options.changePollInterval)
-            do {
-                if clock.now - lastResync >= options.fullResyncInterval {
-                    let position = try await store.changes.latestSequence()
-                    index.replaceAll(with: try await store.apiKeys.liveKeys(now: Date()))
-                    sequence = max(sequence, position)
-                    lastResync = clock.now
+    private func follow() async {
+        let (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [options] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: options.changePollInterval)
+                    signal.yield()
                 }
-                sequence = try await apply(after: sequence)
-            } catch {
-                if Task.isCancelled { return }
-                logger.warning("Change feed poll failed; will retry", metadata: ["error": "\(error)"])
             }
+            if let postgres = store.backend as? PostgresBackend {
+                group.addTask { [logger] in await postgres.listenForChanges(logger: logger) { signal.yield() } }
+            }
+            var sequence = startSequence
+            let clock = ContinuousClock()
+            var lastResync = clock.now
+            for await _ in signals {
+                if Task.isCancelled { break }
+                do {
+                    if clock.now - lastResync >= options.fullResyncInterval {
+                        let position = try await store.changes.latestSequence()
+                        try await Self.reloadAll(store: store, index: index, tenants: tenants)
+                        sequence = max(sequence, position)
+                        lastResync = clock.now
+                    }
+                    sequence = try await apply(after: sequence)
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.warning("Following the change feed failed; will retry", metadata: ["error": "\(error)"])
+                }
+            }
+            group.cancelAll()
         }
     }
 
@@ -66,10 +90,12 @@ public struct ChangeFollower: Service {
         switch change.topic {
         case .apiKey:
             guard let id = ResourceID(change.entityID, kind: .apiKey) else { return }
-            index.update(keyID: id, with: try await store.apiKeys.liveKey(id, now: Date()))
+            index.update(keyID: id, with: try await store.apiKeys.indexedKey(id, now: Date()))
         case .tenant:
             guard let id = ResourceID(change.entityID, kind: .tenant) else { return }
-            if try await store.tenants.get(id) == nil { index.removeTenant(id) }
+            let tenant = try await store.tenants.get(id)
+            tenants.update(id, with: tenant)
+            if tenant == nil { index.removeTenant(id) }
         case .partner:
             break
         }

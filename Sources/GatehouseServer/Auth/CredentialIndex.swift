@@ -4,18 +4,32 @@ import GatehouseStorage
 import Synchronization
 
 /// The in-memory index that authenticates requests without touching the database:
-/// SHA-256 of each live secret → the key it belongs to.
+/// SHA-256 of each secret → the key it belongs to and the principal it acts as.
 ///
-/// Warmed from the database at start, then kept current by ``ChangeFollower``.
+/// It holds revoked keys and recently rotated-out secrets too, so a denial can say which
+/// it was. Warmed from the database at start, then kept current by ``ChangeFollower``.
 public final class CredentialIndex: Sendable {
     struct Entry: Sendable {
         let key: APIKeyRecord
+        let principal: Principal
         let secretExpiresAt: Date?
     }
 
     private struct State {
         var byHash: [String: Entry] = [:]
         var hashesByKey: [ResourceID: [String]] = [:]
+
+        mutating func remove(_ keyID: ResourceID) {
+            for hash in hashesByKey.removeValue(forKey: keyID) ?? [] { byHash[hash] = nil }
+        }
+
+        mutating func insert(_ indexed: IndexedKey) {
+            let principal = indexed.key.principal
+            for secret in indexed.secrets {
+                byHash[secret.hash] = Entry(key: indexed.key, principal: principal, secretExpiresAt: secret.expiresAt)
+            }
+            hashesByKey[indexed.key.id] = indexed.secrets.map(\.hash)
+        }
     }
 
     private let state = Mutex(State())
@@ -26,44 +40,31 @@ public final class CredentialIndex: Sendable {
         state.withLock { $0.byHash[hash] }
     }
 
+    /// How many secrets the index holds.
     public var count: Int { state.withLock { $0.byHash.count } }
 
     /// Replaces the whole index (start-up and periodic resync).
-    func replaceAll(with live: [(key: APIKeyRecord, secrets: [APIKeySecretRecord])]) {
+    public func replaceAll(with keys: [IndexedKey]) {
         var fresh = State()
-        fresh.byHash.reserveCapacity(live.count)
-        for (key, secrets) in live {
-            for secret in secrets {
-                fresh.byHash[secret.hash] = Entry(key: key, secretExpiresAt: secret.expiresAt)
-            }
-            fresh.hashesByKey[key.id] = secrets.map(\.hash)
-        }
+        fresh.byHash.reserveCapacity(keys.count)
+        fresh.hashesByKey.reserveCapacity(keys.count)
+        for key in keys { fresh.insert(key) }
         state.withLock { $0 = fresh }
     }
 
-    /// Replaces what the index holds for one key; `nil` (revoked or deleted) removes it.
-    func update(keyID: ResourceID, with live: (key: APIKeyRecord, secrets: [APIKeySecretRecord])?) {
+    /// Replaces what the index holds for one key; `nil` (deleted) removes it.
+    func update(keyID: ResourceID, with indexed: IndexedKey?) {
         state.withLock { state in
-            for hash in state.hashesByKey.removeValue(forKey: keyID) ?? [] {
-                state.byHash[hash] = nil
-            }
-            guard let (key, secrets) = live else { return }
-            for secret in secrets {
-                state.byHash[secret.hash] = Entry(key: key, secretExpiresAt: secret.expiresAt)
-            }
-            state.hashesByKey[key.id] = secrets.map(\.hash)
+            state.remove(keyID)
+            if let indexed { state.insert(indexed) }
         }
     }
 
     /// Drops every key of a deleted tenant at once.
     func removeTenant(_ tenantID: ResourceID) {
         state.withLock { state in
-            let keys = state.byHash.values.filter { $0.key.tenantID == tenantID }.map(\.key.id)
-            for keyID in Set(keys) {
-                for hash in state.hashesByKey.removeValue(forKey: keyID) ?? [] {
-                    state.byHash[hash] = nil
-                }
-            }
+            let keys = Set(state.byHash.values.filter { $0.key.tenantID == tenantID }.map(\.key.id))
+            for keyID in keys { state.remove(keyID) }
         }
     }
 }

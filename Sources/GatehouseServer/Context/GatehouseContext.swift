@@ -11,6 +11,9 @@ public struct GatehouseContext: RequestContext {
     public var requestID: String = ""
     /// Set by authentication; `nil` on public routes.
     public var principal: Principal?
+    /// The tenant the request acts on, resolved by authorization (path, then
+    /// `X-Tenant-Id`, then the credential's own tenant).
+    public var tenantID: ResourceID?
     public var remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
@@ -34,5 +37,11 @@ public struct GatehouseContext: RequestContext {
     public func requirePrincipal() throws(GatehouseError) -> Principal {
         guard let principal else { throw .unauthenticated("This route needs a credential.") }
         return principal
+    }
+
+    /// The tenant the request acts on; routes under `tenants/{tenantId}` always have one.
+    public func requireTenant() throws(GatehouseError) -> ResourceID {
+        guard let tenantID else { throw .badRequest("This route acts on a tenant: name it in the path or X-Tenant-Id.") }
+        return tenantID
     }
 }

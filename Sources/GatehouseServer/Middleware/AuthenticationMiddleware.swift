@@ -7,6 +7,7 @@ import Hummingbird
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = GatehouseContext
     let authenticator: Authenticator
+    let usage: KeyUsageRecorder
 
     static func isPublic(_ path: String) -> Bool {
         path == "/health" || path == "/metrics" || path == "/openapi.json" || path == "/api/v1/health"
@@ -22,7 +23,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 "This route needs a credential: send Authorization: Bearer <key> or X-Api-Key: <key>.")
         }
         var context = context
-        context.principal = try authenticator.authenticate(credential, now: Date())
+        let now = Date()
+        let principal = try authenticator.authenticate(credential, now: now)
+        context.principal = principal
+        if let keyID = ResourceID(principal.id, kind: .apiKey) { usage.record(keyID, at: now) }
         return try await next(request, context)
     }
 }

@@ -66,7 +66,8 @@ enum OpenAPIDocument {
         ]
         switch operation.access {
         case .open: result["security"] = .array([])
-        case .admin: result["security"] = .array([.object(["bearer": .array([])]), .object(["apiKey": .array([])])])
+        case .admin, .scoped:
+            result["security"] = .array([.object(["bearer": .array([])]), .object(["apiKey": .array([])])])
         }
         if let schema = operation.requestSchema {
             result["requestBody"] = .object(["required": true, "content": jsonContent(schema)])

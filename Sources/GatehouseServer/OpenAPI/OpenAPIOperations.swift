@@ -3,7 +3,10 @@
 struct OpenAPIOperation {
     enum Access {
         case open
+        /// Platform principals (partners for their own tenants' records).
         case admin
+        /// Any credential whose scopes allow the derived (api, resource, action).
+        case scoped
     }
 
     let method: String
@@ -53,5 +56,47 @@ extension OpenAPIDocument {
               summary: "Delete a partner that has no tenants", tag: "admin", access: .admin, success: (204, nil)),
         .init(method: "GET", path: "/api/v1/admin/partners/{partnerId}/stats", summary: "Partner statistics",
               tag: "admin", access: .admin, success: (200, "PartnerStats")),
+        .init(method: "POST", path: "/api/v1/admin/partners/{partnerId}/api-keys",
+              summary: "Create a partner key (acts on the partner's tenants); the secret is shown once", tag: "admin",
+              access: .admin, requestSchema: "CreatePlatformCredential", success: (201, "APIKeyWithSecret")),
+        .init(method: "POST", path: "/api/v1/admin/service-account/create",
+              summary: "Create a platform service account with its first key", tag: "admin", access: .admin,
+              requestSchema: "CreatePlatformCredential", success: (201, "PlatformServiceAccount")),
+
+        .init(method: "GET", path: "/api/v1/auth/whoami", summary: "The principal behind the presented credential",
+              tag: "auth", access: .scoped, success: (200, "Whoami")),
+
+        .init(method: "POST", path: "/api/v1/iam/tenants/{tenantId}/api-keys",
+              summary: "Create an API key; the secret is shown once, as `key`", tag: "iam", access: .scoped,
+              requestSchema: "CreateAPIKey", success: (201, "APIKeyWithSecret")),
+        .init(method: "GET", path: "/api/v1/iam/tenants/{tenantId}/api-keys", summary: "List API keys", tag: "iam",
+              access: .scoped, success: (200, "APIKeyList"), isList: true),
+        .init(method: "GET", path: "/api/v1/iam/tenants/{tenantId}/api-keys/{keyId}", summary: "Get an API key",
+              tag: "iam", access: .scoped, success: (200, "APIKey")),
+        .init(method: "PATCH", path: "/api/v1/iam/tenants/{tenantId}/api-keys/{keyId}",
+              summary: "Change name, scopes, permissions, expiry, metadata or rate limit", tag: "iam", access: .scoped,
+              requestSchema: "UpdateAPIKey", success: (200, "APIKey")),
+        .init(method: "DELETE", path: "/api/v1/iam/tenants/{tenantId}/api-keys/{keyId}",
+              summary: "Revoke an API key (every node within a second)", tag: "iam", access: .scoped, success: (204, nil)),
+        .init(method: "POST", path: "/api/v1/iam/tenants/{tenantId}/api-keys/{keyId}/validate",
+              summary: "Whether a secret is this key's and live", tag: "iam", access: .scoped,
+              requestSchema: "ValidateAPIKey", success: (200, "KeyVerification")),
+        .init(method: "POST", path: "/api/v1/iam/tenants/{tenantId}/api-keys/{keyId}/rotate",
+              summary: "Issue a new secret; the old one works until the grace period ends", tag: "iam",
+              access: .scoped, requestSchema: "RotateAPIKey", success: (200, "APIKeyWithSecret")),
+        .init(method: "POST", path: "/api/v1/iam/keys/verify",
+              summary: "Verify a key for another service (needs iam:keys.write)", tag: "iam", access: .scoped,
+              requestSchema: "VerifyAPIKey", success: (200, "KeyVerification")),
+
+        .init(method: "POST", path: "/api/v1/iam/tenants/{tenantId}/service-accounts",
+              summary: "Create a service account", tag: "iam", access: .scoped,
+              requestSchema: "CreateServiceAccount", success: (201, "ServiceAccount")),
+        .init(method: "GET", path: "/api/v1/iam/tenants/{tenantId}/service-accounts",
+              summary: "List service accounts", tag: "iam", access: .scoped, success: (200, "ServiceAccountList"),
+              isList: true),
+        .init(method: "GET", path: "/api/v1/iam/tenants/{tenantId}/service-accounts/{serviceAccountId}",
+              summary: "Get a service account", tag: "iam", access: .scoped, success: (200, "ServiceAccount")),
+        .init(method: "DELETE", path: "/api/v1/iam/tenants/{tenantId}/service-accounts/{serviceAccountId}",
+              summary: "Delete a service account and revoke its keys", tag: "iam", access: .scoped, success: (204, nil)),
     ]
 }

@@ -72,5 +72,55 @@ enum OpenAPISchemas {
         "UpdatePartner": object(["name": .object(["type": "string", "minLength": 1, "maxLength": 200])]),
         "PartnerList": list(of: "Partner"),
         "PartnerStats": object(["partner_id": string, "tenants": integer], required: ["partner_id", "tenants"]),
+        "APIKey": object(apiKeyProperties, required: ["id", "name", "start", "scopes", "permissions", "status"]),
+        "APIKeyWithSecret": object(
+            apiKeyProperties.merging(["key": string, "previous_secret_expires_at": timestamp]) { $1 },
+            required: ["id", "key", "start", "scopes"]),
+        "APIKeyList": list(of: "APIKey"),
+        "CreateAPIKey": object([
+            "name": string, "scopes": strings, "permissions": strings, "expires_at": timestamp,
+            "metadata": .object(["type": "object"]), "rate_limit": ref("RateLimit"), "service_account_id": string,
+        ]),
+        "UpdateAPIKey": object([
+            "name": string, "scopes": strings, "permissions": strings, "expires_at": nullable("string"),
+            "metadata": .object(["type": "object"]), "rate_limit": .object(["oneOf": [ref("RateLimit"), .object(["type": "null"])]]),
+        ]),
+        "ValidateAPIKey": object(["key": string], required: ["key"]),
+        "RotateAPIKey": object(["grace_seconds": .object(["type": "integer", "minimum": 0, "maximum": 2_592_000])]),
+        "VerifyAPIKey": object(["key": string, "scopes": strings, "permission": string], required: ["key"]),
+        "KeyVerification": object([
+            "valid": .object(["type": "boolean"]),
+            "code": .object(["type": "string", "enum": ["VALID", "NOT_FOUND", "EXPIRED", "REVOKED", "INSUFFICIENT_SCOPE",
+                                                        "RATE_LIMITED", "TENANT_SUSPENDED"]]),
+            "key_id": nullable("string"), "tenant_id": nullable("string"),
+            "scopes": .object(["type": ["array", "null"]]), "permissions": .object(["type": ["array", "null"]]),
+            "expires_at": nullable("string"), "ratelimit": .object(["oneOf": [ref("RateLimit"), .object(["type": "null"])]]),
+        ], required: ["valid", "code"]),
+        "ServiceAccount": object([
+            "id": string, "tenant_id": nullable("string"), "name": string, "description": nullable("string"),
+            "created_by": nullable("string"), "created_at": timestamp, "updated_at": timestamp,
+        ], required: ["id", "name", "created_at"]),
+        "ServiceAccountList": list(of: "ServiceAccount"),
+        "CreateServiceAccount": object(["name": string, "description": string], required: ["name"]),
+        "CreatePlatformCredential": object(
+            ["name": string, "description": string, "scopes": strings, "expires_at": timestamp], required: ["name"]),
+        "PlatformServiceAccount": object(
+            ["service_account": ref("ServiceAccount"), "api_key": ref("APIKeyWithSecret")],
+            required: ["service_account", "api_key"]),
+        "Whoami": object([
+            "type": string, "id": string, "tenant_id": nullable("string"), "partner_id": nullable("string"),
+            "scopes": strings, "permissions": strings, "expires_at": nullable("string"),
+        ], required: ["type", "id", "scopes", "permissions"]),
+    ]
+
+    static let strings: JSONValue = .object(["type": "array", "items": .object(["type": "string"])])
+
+    static let apiKeyProperties: [String: JSONValue] = [
+        "id": string, "tenant_id": nullable("string"), "owner_type": string, "service_account_id": nullable("string"),
+        "name": string, "start": string, "scopes": strings, "permissions": strings,
+        "metadata": .object(["type": "object"]), "rate_limit": .object(["oneOf": [ref("RateLimit"), .object(["type": "null"])]]),
+        "expires_at": nullable("string"), "last_used_at": nullable("string"), "created_by": nullable("string"),
+        "created_at": timestamp, "updated_at": timestamp, "revoked_at": nullable("string"),
+        "status": .object(["type": "string", "enum": ["active", "expired", "revoked"]]),
     ]
 }

@@ -61,6 +61,21 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 2, name: "service accounts", statements: [
+            """
+            CREATE TABLE service_accounts (
+                id {id} PRIMARY KEY,
+                tenant_id {id} NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                description TEXT NULL,
+                created_by TEXT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX service_accounts_tenant_id ON service_accounts (tenant_id, id)",
+            "CREATE INDEX api_keys_owner ON api_keys (owner_kind, owner_id)",
+        ]),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

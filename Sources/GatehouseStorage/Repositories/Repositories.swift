@@ -33,6 +33,8 @@ public protocol TenantRepository: Sendable {
     /// Deletes the tenant and everything it owns in one transaction.
     func delete(_ id: ResourceID) async throws -> Bool
     func stats(_ id: ResourceID) async throws -> TenantStats?
+    /// Every tenant, for the in-memory directory the hot path consults.
+    func all() async throws -> [Tenant]
 }
 
 public protocol PartnerRepository: Sendable {
@@ -45,16 +47,38 @@ public protocol PartnerRepository: Sendable {
     func tenantCount(_ id: ResourceID) async throws -> Int
 }
 
+/// A key with the secrets the in-memory index holds for it.
+public typealias IndexedKey = (key: APIKeyRecord, secrets: [APIKeySecretRecord])
+
 public protocol APIKeyRepository: Sendable {
     func insert(_ key: APIKeyRecord, secretHash: String) async throws
     func get(_ id: ResourceID) async throws -> APIKeyRecord?
-    /// Every key that is not revoked, with its unexpired secrets: what the in-memory index holds.
-    func liveKeys(now: Date) async throws -> [(key: APIKeyRecord, secrets: [APIKeySecretRecord])]
-    /// One key and its unexpired secrets, if it is not revoked.
-    func liveKey(_ id: ResourceID, now: Date) async throws -> (key: APIKeyRecord, secrets: [APIKeySecretRecord])?
-    /// Revokes every live key of `owner`; returns how many.
-    func revokeAll(owner: APIKeyRecord.Owner, at: Date) async throws -> Int
+    /// Keys of a tenant (or of no tenant), in id order.
+    func list(tenant: ResourceID?, page: PageRequest) async throws -> Page<APIKeyRecord>
+    /// Every key with its recent secrets (revoked keys included, so a denial can say
+    /// "revoked"): what the in-memory index holds.
+    func indexedKeys(now: Date) async throws -> [IndexedKey]
+    func indexedKey(_ id: ResourceID, now: Date) async throws -> IndexedKey?
+    /// Applies `change` in one transaction; `nil` when the key does not exist.
+    func update(_ id: ResourceID, _ change: @Sendable (inout APIKeyRecord) throws -> Void) async throws -> APIKeyRecord?
+    /// Adds `newHash` as the key's current secret; the previous current secret stays valid
+    /// until `graceUntil`, and any older one ends now, so at most two secrets are live.
+    func rotate(
+        _ id: ResourceID, newHash: String, newStart: String, graceUntil: Date, now: Date
+    ) async throws -> APIKeyRecord?
+    /// Revokes every live key of `owner` (with `ownerID`, when given); returns how many.
+    func revokeAll(owner: APIKeyRecord.Owner, ownerID: String?, at: Date) async throws -> Int
     func countLive(owner: APIKeyRecord.Owner) async throws -> Int
+    /// Records when keys were last used, in one transaction.
+    func recordUse(_ uses: [ResourceID: Date]) async throws
+}
+
+public protocol ServiceAccountRepository: Sendable {
+    func create(_ account: ServiceAccount) async throws
+    func get(_ id: ResourceID) async throws -> ServiceAccount?
+    func list(tenant: ResourceID?, page: PageRequest) async throws -> Page<ServiceAccount>
+    /// Deletes the account and revokes its keys in one transaction.
+    func delete(_ id: ResourceID, at: Date) async throws -> Bool
 }
 
 /// A change another node must learn about (a key revoked, a tenant suspended).

@@ -5,6 +5,10 @@ import SQLKit
 struct SQLAPIKeyRepository: APIKeyRepository {
     let backend: any DatabaseBackend
 
+    /// Rotated-out secrets stay in the index this long, so using one is answered
+    /// "rotated out" rather than "unknown".
+    static let expiredSecretRetention: TimeInterval = 7 * 24 * 3600
+
     func insert(_ key: APIKeyRecord, secretHash: String) async throws {
         try await backend.transaction { database in
             try await database.raw("""
@@ -18,12 +22,16 @@ struct SQLAPIKeyRepository: APIKeyRepository {
                     \(bind: SQLColumn.millis(key.createdAt)), \(bind: SQLColumn.millis(key.updatedAt)),
                     \(bind: SQLColumn.millis(key.revokedAt)))
                 """).run()
-            try await database.raw("""
-                INSERT INTO api_key_secrets (hash, key_id, created_at, expires_at)
-                VALUES (\(bind: secretHash), \(bind: key.id.rawValue), \(bind: SQLColumn.millis(key.createdAt)), NULL)
-                """).run()
+            try await Self.insertSecret(secretHash, key: key.id, at: key.createdAt, on: database)
             try await SQLChangeFeed.publish(.apiKey, key.id.rawValue, on: database, engine: backend.engine)
         }
+    }
+
+    static func insertSecret(_ hash: String, key: ResourceID, at date: Date, on database: any SQLDatabase) async throws {
+        try await database.raw("""
+            INSERT INTO api_key_secrets (hash, key_id, created_at, expires_at)
+            VALUES (\(bind: hash), \(bind: key.rawValue), \(bind: SQLColumn.millis(date)), NULL)
+            """).run()
     }
 
     func get(_ id: ResourceID) async throws -> APIKeyRecord? {
@@ -32,26 +40,34 @@ struct SQLAPIKeyRepository: APIKeyRepository {
         }
     }
 
-    func liveKeys(now: Date) async throws -> [(key: APIKeyRecord, secrets: [APIKeySecretRecord])] {
-        try await live(keyCondition: "", now: now)
-    }
-
-    func liveKey(_ id: ResourceID, now: Date) async throws -> (key: APIKeyRecord, secrets: [APIKeySecretRecord])? {
-        try await live(keyCondition: " AND k.id = \(bind: id.rawValue)", now: now).first
-    }
-
-    private func live(
-        keyCondition: SQLQueryString, now: Date
-    ) async throws -> [(key: APIKeyRecord, secrets: [APIKeySecretRecord])] {
-        try await backend.read { database in
-            let nowMillis = SQLColumn.millis(now)
-            let keys = try await database.raw("SELECT k.* FROM api_keys k WHERE k.revoked_at IS NULL" + keyCondition)
+    func list(tenant: ResourceID?, page: PageRequest) async throws -> Page<APIKeyRecord> {
+        let condition: SQLQueryString =
+            tenant.map { " WHERE tenant_id = \(bind: $0.rawValue)" } ?? " WHERE tenant_id IS NULL"
+        let query = PagedQuery(page: page)
+        return try await backend.read { database in
+            let total = try await database.raw("SELECT COUNT(*) AS n FROM api_keys" + condition).first()?.int("n") ?? 0
+            let rows = try await database.raw("SELECT * FROM api_keys" + condition + query.keysetClause + query.tail)
                 .all().map(Self.key)
+            return query.makePage(rows, total: total, id: \.id.rawValue)
+        }
+    }
+
+    func indexedKeys(now: Date) async throws -> [IndexedKey] {
+        try await indexed(keyCondition: "", now: now)
+    }
+
+    func indexedKey(_ id: ResourceID, now: Date) async throws -> IndexedKey? {
+        try await indexed(keyCondition: " AND k.id = \(bind: id.rawValue)", now: now).first
+    }
+
+    private func indexed(keyCondition: SQLQueryString, now: Date) async throws -> [IndexedKey] {
+        try await backend.read { database in
+            let horizon = SQLColumn.millis(now.addingTimeInterval(-Self.expiredSecretRetention))
+            let keys = try await database.raw("SELECT k.* FROM api_keys k WHERE 1 = 1" + keyCondition).all().map(Self.key)
             var secrets: [ResourceID: [APIKeySecretRecord]] = [:]
             for row in try await database.raw("""
-                SELECT s.hash, s.key_id, s.expires_at FROM api_key_secrets s
-                JOIN api_keys k ON k.id = s.key_id
-                WHERE k.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > \(bind: nowMillis))
+                SELECT s.hash, s.key_id, s.expires_at FROM api_key_secrets s JOIN api_keys k ON k.id = s.key_id
+                WHERE (s.expires_at IS NULL OR s.expires_at > \(bind: horizon))
                 """ + keyCondition).all()
             {
                 let secret = APIKeySecretRecord(
@@ -63,20 +79,78 @@ struct SQLAPIKeyRepository: APIKeyRepository {
         }
     }
 
-    func revokeAll(owner: APIKeyRecord.Owner, at date: Date) async throws -> Int {
+    func update(_ id: ResourceID, _ change: @Sendable (inout APIKeyRecord) throws -> Void) async throws -> APIKeyRecord? {
         try await backend.transaction { database in
-            let ids = try await database.raw("""
-                SELECT id FROM api_keys WHERE owner_kind = \(bind: owner.rawValue) AND revoked_at IS NULL
-                """).all().map { try $0.string("id") }
-            for id in ids {
-                try await database.raw("""
-                    UPDATE api_keys SET revoked_at = \(bind: SQLColumn.millis(date)), updated_at = \(bind: SQLColumn.millis(date))
-                    WHERE id = \(bind: id)
-                    """).run()
-                try await SQLChangeFeed.publish(.apiKey, id, on: database, engine: backend.engine)
-            }
-            return ids.count
+            guard
+                let row = try await database.raw(
+                    "SELECT * FROM api_keys WHERE id = \(bind: id.rawValue)\(unsafeRaw: backend.forUpdate)"
+                ).first()
+            else { return nil }
+            var key = try Self.key(row)
+            try change(&key)
+            try await database.raw("""
+                UPDATE api_keys SET name = \(bind: key.name), scopes = \(bind: SQLColumn.json(key.scopes)),
+                    permissions = \(bind: SQLColumn.json(key.permissions)), metadata = \(bind: SQLColumn.json(key.metadata)),
+                    rate_limit = \(bind: key.rateLimit.map(SQLColumn.json)), expires_at = \(bind: SQLColumn.millis(key.expiresAt)),
+                    updated_at = \(bind: SQLColumn.millis(key.updatedAt)), revoked_at = \(bind: SQLColumn.millis(key.revokedAt))
+                WHERE id = \(bind: id.rawValue)
+                """).run()
+            try await SQLChangeFeed.publish(.apiKey, id.rawValue, on: database, engine: backend.engine)
+            return key
         }
+    }
+
+    func rotate(
+        _ id: ResourceID, newHash: String, newStart: String, graceUntil: Date, now: Date
+    ) async throws -> APIKeyRecord? {
+        try await backend.transaction { database in
+            guard
+                let row = try await database.raw(
+                    "SELECT * FROM api_keys WHERE id = \(bind: id.rawValue)\(unsafeRaw: backend.forUpdate)"
+                ).first()
+            else { return nil }
+            var key = try Self.key(row)
+            let nowMillis = SQLColumn.millis(now)
+            // Secrets already in a grace period end now; the current one enters its grace.
+            try await database.raw("""
+                UPDATE api_key_secrets SET expires_at = \(bind: nowMillis)
+                WHERE key_id = \(bind: id.rawValue) AND expires_at IS NOT NULL AND expires_at > \(bind: nowMillis)
+                """).run()
+            try await database.raw("""
+                UPDATE api_key_secrets SET expires_at = \(bind: SQLColumn.millis(graceUntil))
+                WHERE key_id = \(bind: id.rawValue) AND expires_at IS NULL
+                """).run()
+            try await Self.insertSecret(newHash, key: id, at: now, on: database)
+            key.updatedAt = now
+            key.start = newStart
+            try await database.raw(
+                "UPDATE api_keys SET start = \(bind: newStart), updated_at = \(bind: nowMillis) WHERE id = \(bind: id.rawValue)"
+            ).run()
+            try await SQLChangeFeed.publish(.apiKey, id.rawValue, on: database, engine: backend.engine)
+            return key
+        }
+    }
+
+    func revokeAll(owner: APIKeyRecord.Owner, ownerID: String?, at date: Date) async throws -> Int {
+        try await backend.transaction { database in
+            try await Self.revokeAll(owner: owner, ownerID: ownerID, at: date, on: database, engine: backend.engine)
+        }
+    }
+
+    static func revokeAll(
+        owner: APIKeyRecord.Owner, ownerID: String?, at date: Date, on database: any SQLDatabase, engine: SQLEngine
+    ) async throws -> Int {
+        var condition: SQLQueryString = "owner_kind = \(bind: owner.rawValue) AND revoked_at IS NULL"
+        if let ownerID { condition = condition + " AND owner_id = \(bind: ownerID)" }
+        let ids = try await database.raw("SELECT id FROM api_keys WHERE " + condition).all().map { try $0.string("id") }
+        for id in ids {
+            try await database.raw("""
+                UPDATE api_keys SET revoked_at = \(bind: SQLColumn.millis(date)), updated_at = \(bind: SQLColumn.millis(date))
+                WHERE id = \(bind: id)
+                """).run()
+            try await SQLChangeFeed.publish(.apiKey, id, on: database, engine: engine)
+        }
+        return ids.count
     }
 
     func countLive(owner: APIKeyRecord.Owner) async throws -> Int {
@@ -84,6 +158,19 @@ struct SQLAPIKeyRepository: APIKeyRepository {
             try await database.raw("""
                 SELECT COUNT(*) AS n FROM api_keys WHERE owner_kind = \(bind: owner.rawValue) AND revoked_at IS NULL
                 """).first()?.int("n") ?? 0
+        }
+    }
+
+    func recordUse(_ uses: [ResourceID: Date]) async throws {
+        guard !uses.isEmpty else { return }
+        try await backend.transaction { database in
+            for (id, date) in uses {
+                let millis = SQLColumn.millis(date)
+                try await database.raw("""
+                    UPDATE api_keys SET last_used_at = \(bind: millis)
+                    WHERE id = \(bind: id.rawValue) AND (last_used_at IS NULL OR last_used_at < \(bind: millis))
+                    """).run()
+            }
         }
     }
 

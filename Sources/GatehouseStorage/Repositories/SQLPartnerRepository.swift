@@ -62,13 +62,8 @@ struct SQLPartnerRepository: PartnerRepository {
                 throw GatehouseError.conflict(
                     "The partner still has \(tenants) tenant(s); delete them or move them to another partner first.")
             }
-            try await database.raw("""
-                DELETE FROM api_key_secrets WHERE key_id IN
-                    (SELECT id FROM api_keys WHERE owner_kind = 'partner' AND owner_id = \(bind: id.rawValue))
-                """).run()
-            try await database.raw(
-                "DELETE FROM api_keys WHERE owner_kind = 'partner' AND owner_id = \(bind: id.rawValue)"
-            ).run()
+            _ = try await SQLAPIKeyRepository.revokeAll(
+                owner: .partner, ownerID: id.rawValue, at: Date(), on: database, engine: backend.engine)
             try await database.raw("DELETE FROM partners WHERE id = \(bind: id.rawValue)").run()
             try await SQLChangeFeed.publish(.partner, id.rawValue, on: database, engine: backend.engine)
             return true

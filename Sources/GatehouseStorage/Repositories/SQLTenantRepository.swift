@@ -10,6 +10,7 @@ struct SQLTenantRepository: TenantRepository {
     static let ownedData: [@Sendable (String) -> SQLQueryString] = [
         { "DELETE FROM api_key_secrets WHERE key_id IN (SELECT id FROM api_keys WHERE tenant_id = \(bind: $0))" },
         { "DELETE FROM api_keys WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM service_accounts WHERE tenant_id = \(bind: $0)" },
     ]
 
     func create(_ tenant: Tenant) async throws {
@@ -103,6 +104,12 @@ struct SQLTenantRepository: TenantRepository {
             return TenantStats(
                 activeKeys: try row?.decode(column: "active", as: Int?.self) ?? 0,
                 revokedKeys: try row?.decode(column: "revoked", as: Int?.self) ?? 0)
+        }
+    }
+
+    func all() async throws -> [Tenant] {
+        try await backend.read { database in
+            try await database.raw("SELECT * FROM tenants").all().map(Self.tenant)
         }
     }
 

@@ -1,0 +1,83 @@
+import Foundation
+import GatehouseCore
+import GatehouseStorage
+
+/// Creating keys, whoever they are for: tenant keys, service-account keys, partner keys,
+/// platform service accounts. The secret exists only in the returned value.
+struct KeyIssuer {
+    let store: Store
+
+    struct Request {
+        var name: String
+        var tenantID: ResourceID?
+        var owner: APIKeyRecord.Owner
+        var ownerID: String?
+        var scopes: [String]
+        var permissions: [String] = ["*"]
+        var metadata: JSONValue = [:]
+        var rateLimit: RateLimit?
+        var expiresAt: Date?
+        var prefix: String
+        var createdBy: String?
+    }
+
+    func issue(_ request: Request) async throws -> (record: APIKeyRecord, secret: String) {
+        let now = Timestamp.now
+        let secret = APIKeyFormat.generate(prefix: request.prefix)
+        let record = APIKeyRecord(
+            id: .generate(.apiKey, now: now), tenantID: request.tenantID, owner: request.owner, ownerID: request.ownerID,
+            name: request.name, start: APIKeyFormat.start(of: secret), scopes: request.scopes,
+            permissions: request.permissions, metadata: request.metadata, rateLimit: request.rateLimit,
+            expiresAt: request.expiresAt, createdBy: request.createdBy, createdAt: now, updatedAt: now)
+        try await store.apiKeys.insert(record, secretHash: APIKeyFormat.hash(secret))
+        return (record, secret)
+    }
+}
+
+/// Validation of the fields a key is created or edited with.
+enum KeyFields {
+    /// Scopes must parse, and a non-platform principal may only grant what it holds itself
+    /// (no key can mint a broader key).
+    static func scopes(_ texts: [String], grantedBy principal: Principal) throws(GatehouseError) -> [String] {
+        guard texts.count <= 100 else { throw .invalid("scopes", "at most 100 scopes") }
+        let parsed = try Scope.parseAll(texts)
+        if !principal.isPlatform {
+            for (index, scope) in parsed.enumerated() where !scope.isCovered(by: principal.scopes) {
+                throw .permissionDenied(
+                    "scopes[\(index)] '\(scope)' is broader than this credential's own scopes; a key can only grant what it holds.",
+                    required: [scope.description])
+            }
+        }
+        return Array(distinct(parsed.map(\.description)))
+    }
+
+    static func permissions(_ names: [String]) throws(GatehouseError) -> [String] {
+        guard names.count <= 100 else { throw .invalid("permissions", "at most 100 permissions") }
+        for (index, name) in names.enumerated() where !(name == "*" || Scope.isName(Substring(name))) {
+            throw .invalid("permissions[\(index)]", "must be * or a lowercase name such as llm, stt, tts, search, image")
+        }
+        return Array(distinct(names))
+    }
+
+    static func metadata(_ value: JSONValue) throws(GatehouseError) -> JSONValue {
+        guard case .object = value else { throw .invalid("metadata", "must be an object") }
+        let size = (try? JSONEncoder().encode(value).count) ?? 0
+        guard size <= 8192 else { throw .invalid("metadata", "must encode to at most 8192 bytes") }
+        return value
+    }
+
+    static func expiry(_ date: Date, now: Date = Date()) throws(GatehouseError) -> Date {
+        guard date > now else { throw .invalid("expires_at", "must be in the future") }
+        return Timestamp.date(milliseconds: Timestamp.milliseconds(date))
+    }
+
+    static func name(_ name: String?) throws(GatehouseError) -> String {
+        try DisplayName.validate(name ?? "Unnamed key")
+    }
+}
+
+/// Distinct elements in their first order.
+private func distinct(_ items: [String]) -> [String] {
+    var seen = Set<String>()
+    return items.filter { seen.insert($0).inserted }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import GatehouseCore
+import GatehouseStorage
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Remembers when each key was last used and writes the times in batches — never one
+/// database write per request. Flushed every interval and once more at graceful shutdown.
+public final class KeyUsageRecorder: Sendable {
+    private let pending = Mutex<[ResourceID: Date]>([:])
+
+    public init() {}
+
+    func record(_ keyID: ResourceID, at date: Date) {
+        pending.withLock { $0[keyID] = date }
+    }
+
+    /// Takes what is pending; on failure the caller puts it back.
+    func drain() -> [ResourceID: Date] {
+        pending.withLock { pending in
+            defer { pending = [:] }
+            return pending
+        }
+    }
+
+    func restore(_ uses: [ResourceID: Date]) {
+        pending.withLock { pending in
+            pending.merge(uses) { max($0, $1) }
+        }
+    }
+
+    func flush(to store: Store) async throws {
+        let uses = drain()
+        do {
+            try await store.apiKeys.recordUse(uses)
+        } catch {
+            restore(uses)
+            throw error
+        }
+    }
+}
+
+/// Runs the periodic flush of ``KeyUsageRecorder``.
+struct KeyUsageFlusher: Service {
+    let recorder: KeyUsageRecorder
+    let store: Store
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                do { try await recorder.flush(to: store) } catch {
+                    logger.warning("Recording key use failed; will retry", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        // Graceful shutdown: write what is left.
+        try? await recorder.flush(to: store)
+    }
+}
