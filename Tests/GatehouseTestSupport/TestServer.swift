@@ -108,7 +108,7 @@ extension TestServer {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(2)
         while clock.now < deadline {
-            if try await request(.get, "/api/v1/admin/health", key: secret).status != 401 { return }
+            if try await request(.get, "/api/v1/auth/whoami", key: secret).status != 401 { return }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw TestServerError.notIndexed
@@ -117,4 +117,44 @@ extension TestServer {
 
 enum TestServerError: Error {
     case notIndexed
+    case unexpected(String)
+}
+
+extension TestServer {
+    /// Creates a tenant as the platform admin; returns its id.
+    public func makeTenant(_ name: String = "Acme", settings: JSONValue = [:], partner: String? = nil) async throws -> String {
+        var body: [String: JSONValue] = ["name": .string(name), "settings": settings]
+        if let partner { body["partner_id"] = .string(partner) }
+        let reply = try await admin(.post, "/api/v1/admin/tenants", json: .object(body))
+        guard reply.status == 201, let id = reply["id"]?.stringValue else { throw TestServerError.unexpected(reply.text) }
+        return id
+    }
+
+    /// Creates a key of `tenant` as the platform admin; returns (id, secret), usable at once.
+    public func makeKey(
+        tenant: String, scopes: [String], extra: [String: JSONValue] = [:], as creator: String? = nil
+    ) async throws -> (id: String, secret: String) {
+        var body = extra
+        body["scopes"] = .array(scopes.map(JSONValue.string))
+        let reply = try await request(
+            .post, "/api/v1/iam/tenants/\(tenant)/api-keys", key: creator ?? adminKey, json: .object(body))
+        guard reply.status == 201, let id = reply["id"]?.stringValue, let secret = reply["key"]?.stringValue else {
+            throw TestServerError.unexpected(reply.text)
+        }
+        try await waitUntilIndexed(secret)
+        return (id, secret)
+    }
+
+    /// Polls `uri` with `key` until the status is `status`; returns how long it took.
+    public func waitForStatus(
+        _ status: Int, _ uri: String, key: String, method: HTTPRequest.Method = .get, within limit: Duration = .seconds(2)
+    ) async throws -> Duration {
+        let clock = ContinuousClock()
+        let start = clock.now
+        while clock.now - start < limit {
+            if try await request(method, uri, key: key).status == status { return clock.now - start }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestServerError.unexpected("\(uri) did not answer \(status) within \(limit)")
+    }
 }

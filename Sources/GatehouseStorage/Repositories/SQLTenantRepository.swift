@@ -24,6 +24,7 @@ struct SQLTenantRepository: TenantRepository {
                         \(bind: tenant.partnerID?.rawValue), \(bind: SQLColumn.json(tenant.settings)),
                         \(bind: SQLColumn.millis(tenant.createdAt)), \(bind: SQLColumn.millis(tenant.updatedAt)))
                 """).run()
+            try await SQLChangeFeed.publish(.tenant, tenant.id.rawValue, on: database, engine: backend.engine)
         }
     }
 
