@@ -110,9 +110,9 @@ import Testing
     @Test func expiryIsEnforcedAndSaysSo() async throws {
         try await TestServer.run { server throws in
             let tenant = try await server.makeTenant()
-            let soon = Timestamp.format(Date().addingTimeInterval(0.6))
+            let soon = Timestamp.format(Date().addingTimeInterval(1.5))
             let key = try await server.makeKey(tenant: tenant, scopes: ["iam:read"], extra: ["expires_at": .string(soon)])
-            _ = try await server.waitForStatus(401, "/api/v1/auth/whoami", key: key.secret, within: .seconds(3))
+            _ = try await server.waitForStatus(401, "/api/v1/auth/whoami", key: key.secret, within: .seconds(5))
             let denied = try await server.request(.get, "/api/v1/auth/whoami", key: key.secret)
             #expect(denied.json["error"]?["message"]?.stringValue?.contains("expired") == true)
         }
@@ -131,7 +131,7 @@ import Testing
             #expect(rotated["start"]?.stringValue == APIKeyFormat.start(of: fresh))
             try await server.waitUntilIndexed(fresh)
             #expect(try await server.request(.get, "/api/v1/auth/whoami", key: key.secret).status == 200, "grace")
-            _ = try await server.waitForStatus(401, "/api/v1/auth/whoami", key: key.secret, within: .seconds(3))
+            _ = try await server.waitForStatus(401, "/api/v1/auth/whoami", key: key.secret, within: .seconds(5))
             let denied = try await server.request(.get, "/api/v1/auth/whoami", key: key.secret)
             #expect(denied.json["error"]?["message"]?.stringValue?.contains("rotated out") == true)
             #expect(try await server.request(.get, "/api/v1/auth/whoami", key: fresh).status == 200)

@@ -15,6 +15,8 @@ public struct TestServer: Sendable {
     public let environment: ServerEnvironment
     public let adminKey: String
     public let client: any TestClientProtocol
+    /// The database this server runs on, for a second node.
+    public let databaseURL: DatabaseURL
 
     public static let masterKey = MasterKey(bytes: Array(repeating: 7, count: 32))
 
@@ -23,15 +25,40 @@ public struct TestServer: Sendable {
         logger: Logger = TestDatabase.logger,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
-        try await TestDatabase.withStore { store in
-            guard case .created(let adminKey, _) = try await PlatformAdmin.bootstrap(store: store, force: false) else {
-                fatalError("a fresh database has no admin")
+        try await TestDatabase.withDatabaseURL { url in
+            try await TestDatabase.withRunning(try await url.openBackend(logger: TestDatabase.logger)) { backend in
+                let store = Store(backend: backend)
+                try await store.migrator.migrate(logger: TestDatabase.logger)
+                guard case .created(let adminKey, _) = try await PlatformAdmin.bootstrap(store: store, force: false) else {
+                    fatalError("a fresh database has no admin")
+                }
+                return try await node(url: url, options: options, logger: logger, store: store, adminKey: adminKey, body)
             }
-            let environment = ServerEnvironment(store: store, masterKey: masterKey, options: options, logger: logger)
-            let app = try await GatehouseApplication.make(environment: environment, logger: logger)
-            return try await app.test(.router) { client in
-                try await body(TestServer(store: store, environment: environment, adminKey: adminKey, client: client))
-            }
+        }
+    }
+
+    /// Another node on the same database as `self`: its own backend, caches and followers.
+    public func secondNode<T: Sendable>(
+        options: ServerOptions, _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        let url = databaseURL
+        let adminKey = adminKey
+        return try await TestDatabase.withRunning(try await url.openBackend(logger: TestDatabase.logger)) { backend in
+            try await Self.node(
+                url: url, options: options, logger: TestDatabase.logger, store: Store(backend: backend), adminKey: adminKey,
+                body)
+        }
+    }
+
+    static func node<T: Sendable>(
+        url: DatabaseURL, options: ServerOptions, logger: Logger, store: Store, adminKey: String,
+        _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        let environment = ServerEnvironment(store: store, masterKey: masterKey, options: options, logger: logger)
+        let app = try await GatehouseApplication.make(environment: environment, logger: logger)
+        return try await app.test(.router) { client in
+            try await body(
+                TestServer(store: store, environment: environment, adminKey: adminKey, client: client, databaseURL: url))
         }
     }
 
@@ -108,7 +135,7 @@ extension TestServer {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(2)
         while clock.now < deadline {
-            if try await request(.get, "/api/v1/auth/whoami", key: secret).status != 401 { return }
+            if environment.index.contains(hash: APIKeyFormat.hash(secret)) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw TestServerError.notIndexed

@@ -40,6 +40,11 @@ public final class CredentialIndex: Sendable {
         state.withLock { $0.byHash[hash] }
     }
 
+    /// Whether the index holds the secret with this SHA-256 (live or not).
+    public func contains(hash: String) -> Bool {
+        lookup(hash: hash) != nil
+    }
+
     /// How many secrets the index holds.
     public var count: Int { state.withLock { $0.byHash.count } }
 

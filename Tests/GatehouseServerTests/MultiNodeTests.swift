@@ -1,0 +1,43 @@
+import Foundation
+import GatehouseCore
+import GatehouseServer
+import GatehouseTestSupport
+import Testing
+
+/// Two nodes on one database: what one node changes, the other learns within a second.
+@Suite struct MultiNodeTests {
+    /// On PostgreSQL node B polls only every 30 s, so only LISTEN/NOTIFY can tell it in
+    /// time; on SQLite (two processes sharing a file) it is the poll that does.
+    static var secondNodeOptions: ServerOptions {
+        TestDatabase.postgresURL == nil
+            ? ServerOptions(changePollInterval: .milliseconds(200))
+            : ServerOptions(changePollInterval: .seconds(30))
+    }
+
+    @Test func revocationOnOneNodeReachesTheOtherWithinASecond() async throws {
+        try await TestServer.run { nodeA throws in
+            let tenant = try await nodeA.makeTenant()
+            let key = try await nodeA.makeKey(tenant: tenant, scopes: ["iam:read"])
+            try await nodeA.secondNode(options: Self.secondNodeOptions) { nodeB throws in
+                #expect(try await nodeB.request(.get, "/api/v1/auth/whoami", key: key.secret).status == 200)
+                #expect(try await nodeA.admin(.delete, "/api/v1/iam/tenants/\(tenant)/api-keys/\(key.id)").status == 204)
+                let elapsed = try await nodeB.waitForStatus(401, "/api/v1/auth/whoami", key: key.secret, within: .seconds(1))
+                #expect(elapsed < .seconds(1))
+            }
+        }
+    }
+
+    @Test func suspensionAndNewKeysReachTheOtherNode() async throws {
+        try await TestServer.run { nodeA throws in
+            let tenant = try await nodeA.makeTenant()
+            try await nodeA.secondNode(options: Self.secondNodeOptions) { nodeB throws in
+                let key = try await nodeA.makeKey(tenant: tenant, scopes: ["iam:read"])
+                _ = try await nodeB.waitForStatus(200, "/api/v1/auth/whoami", key: key.secret, within: .seconds(1))
+                _ = try await nodeA.admin(.patch, "/api/v1/admin/tenants/\(tenant)", json: ["status": "suspended"])
+                _ = try await nodeB.waitForStatus(403, "/api/v1/auth/whoami", key: key.secret, within: .seconds(1))
+                _ = try await nodeA.admin(.delete, "/api/v1/admin/tenants/\(tenant)")
+                _ = try await nodeB.waitForStatus(401, "/api/v1/auth/whoami", key: key.secret, within: .seconds(1))
+            }
+        }
+    }
+}
