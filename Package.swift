@@ -69,6 +69,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "gatehouse-bench",
+            dependencies: ["GatehouseServer"],
+            path: "Benchmarks/gatehouse-bench",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "GatehouseTestSupport",
             dependencies: [

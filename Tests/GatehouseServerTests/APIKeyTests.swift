@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseServer
 import GatehouseTestSupport
 import HTTPTypes
 import Testing
@@ -219,6 +220,28 @@ import Testing
                 "type": "api_key", "id": .string(key.id), "tenant_id": .string(tenant), "partner_id": .null,
                 "scopes": ["iam:read"], "permissions": ["llm"], "expires_at": .null,
             ])
+        }
+    }
+}
+
+/// `last_used_at` is written in batches, off the request path.
+@Suite struct KeyUsageTests {
+    @Test func lastUsedIsRecordedByTheBatchFlush() async throws {
+        let options = ServerOptions(changePollInterval: .milliseconds(50), usageFlushInterval: .milliseconds(100))
+        try await TestServer.run(options: options) { server throws in
+            let tenant = try await server.makeTenant()
+            let key = try await server.makeKey(tenant: tenant, scopes: ["iam:read"])
+            let uri = "/api/v1/iam/tenants/\(tenant)/api-keys/\(key.id)"
+            #expect(try await server.admin(.get, uri)["last_used_at"] == .null)
+            for _ in 0..<20 { _ = try await server.request(.get, "/api/v1/auth/whoami", key: key.secret) }
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(3)
+            var lastUsed: JSONValue? = .null
+            while clock.now < deadline, lastUsed == .null {
+                try await Task.sleep(for: .milliseconds(50))
+                lastUsed = try await server.admin(.get, uri)["last_used_at"]
+            }
+            #expect(lastUsed?.stringValue.flatMap(Timestamp.parse) != nil)
         }
     }
 }

@@ -6,9 +6,14 @@ import GatehouseCore
 ///
 /// Secrets are never compared byte by byte: the lookup is by SHA-256, so timing reveals
 /// nothing about a secret.
-struct Authenticator: Sendable {
+public struct Authenticator: Sendable {
     let index: CredentialIndex
     let tenants: TenantDirectory
+
+    public init(index: CredentialIndex, tenants: TenantDirectory) {
+        self.index = index
+        self.tenants = tenants
+    }
 
     /// Why a key is not usable, in the words of `POST /iam/keys/verify`.
     enum Status: String, Sendable {
@@ -61,7 +66,7 @@ struct Authenticator: Sendable {
         return Lookup(status: .valid, entry: entry, error: nil)
     }
 
-    func authenticate(_ secret: String, now: Date) throws(GatehouseError) -> Principal {
+    public func authenticate(_ secret: String, now: Date) throws(GatehouseError) -> Principal {
         let result = lookup(secret, now: now)
         if let error = result.error { throw error }
         return result.entry!.principal
