@@ -53,3 +53,15 @@ struct APIKeyFormatTests {
         #expect(APIKeyFormat.isValidPrefix(prefix) == valid)
     }
 }
+
+struct SecretDigestTests {
+    @Test func hexRoundTripsAndMatchesTheStoredHash() {
+        let secret = APIKeyFormat.generate(prefix: "gk")
+        let digest = APIKeyFormat.digest(secret)
+        #expect(digest.hex == APIKeyFormat.hash(secret))
+        #expect(SecretDigest(hex: digest.hex) == digest)
+        #expect(SecretDigest(hex: "zz") == nil)
+        #expect(SecretDigest(hex: String(repeating: "G", count: 64)) == nil)
+        #expect(APIKeyFormat.digest(APIKeyFormat.generate(prefix: "gk")) != digest)
+    }
+}

@@ -135,7 +135,7 @@ extension TestServer {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(2)
         while clock.now < deadline {
-            if environment.index.contains(hash: APIKeyFormat.hash(secret)) { return }
+            if environment.index.contains(secret: secret) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw TestServerError.notIndexed

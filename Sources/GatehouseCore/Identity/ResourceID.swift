@@ -46,8 +46,13 @@ public struct ResourceID: Sendable, Hashable, Comparable, CustomStringConvertibl
             characters[index] = alphabet[Int(time & 31)]
             time >>= 5
         }
+        // 80 random bits from two draws (each draw may be a system call).
+        var random = generator.next()
+        var more = generator.next()
         for index in 10..<bodyLength {
-            characters[index] = alphabet[Int(generator.next() & 31)]
+            characters[index] = alphabet[Int(random & 31)]
+            random = (random >> 5) | ((more & 31) << 59)
+            more >>= 5
         }
         return ResourceID(unchecked: kind.rawValue + "_" + String(decoding: characters, as: UTF8.self))
     }

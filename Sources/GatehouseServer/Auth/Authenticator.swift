@@ -41,7 +41,7 @@ public struct Authenticator: Sendable {
         case .success:
             break
         }
-        guard let entry = index.lookup(hash: APIKeyFormat.hash(secret)) else {
+        guard let entry = index.lookup(APIKeyFormat.digest(secret)) else {
             return Lookup(status: .notFound, entry: nil, error: .unauthenticated("The API key is not known."))
         }
         if let revokedAt = entry.key.revokedAt {
@@ -67,8 +67,12 @@ public struct Authenticator: Sendable {
     }
 
     public func authenticate(_ secret: String, now: Date) throws(GatehouseError) -> Principal {
+        try authenticatedEntry(secret, now: now).principal
+    }
+
+    func authenticatedEntry(_ secret: String, now: Date) throws(GatehouseError) -> CredentialIndex.Entry {
         let result = lookup(secret, now: now)
         if let error = result.error { throw error }
-        return result.entry!.principal
+        return result.entry!
     }
 }

@@ -9,24 +9,27 @@ enum CredentialExtractor {
     static let apiKeyHeader = HTTPField.Name("X-Api-Key")!
 
     static func credential(in request: Request) throws(GatehouseError) -> String? {
-        var found: [String] = []
+        var credential: String?
+        func add(_ value: Substring) throws(GatehouseError) {
+            var value = value.drop(while: { $0 == " " })
+            while value.last == " " { value = value.dropLast() }
+            let trimmed = String(value)
+            if let credential, credential != trimmed {
+                throw .badRequest("The request presents more than one credential; send exactly one.")
+            }
+            credential = trimmed
+        }
         for value in request.headers[values: .authorization] {
-            let parts = value.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            guard value.count > 7, value.prefix(7).lowercased() == "bearer " else {
                 throw .unauthenticated("The Authorization header must use the Bearer scheme.")
             }
-            found.append(parts[1].trimmingCharacters(in: .whitespaces))
+            try add(value.dropFirst(7))
         }
-        found.append(contentsOf: request.headers[values: apiKeyHeader].map { $0.trimmingCharacters(in: .whitespaces) })
-        if let token = request.uri.queryParameters.get("bearer_token") {
-            found.append(token)
+        for value in request.headers[values: apiKeyHeader] { try add(Substring(value)) }
+        if request.uri.query != nil, let token = request.uri.queryParameters.get("bearer_token") {
+            try add(Substring(token))
         }
-        let distinct = Set(found)
-        guard distinct.count <= 1 else {
-            throw .badRequest("The request presents more than one credential; send exactly one.")
-        }
-        guard let credential = distinct.first else { return nil }
-        guard !credential.isEmpty else { throw .unauthenticated("The credential is empty.") }
+        if credential?.isEmpty == true { throw .unauthenticated("The credential is empty.") }
         return credential
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehouseStorage
+import NIOCore
 import Synchronization
 
 /// The in-memory index that authenticates requests without touching the database:
@@ -9,26 +10,38 @@ import Synchronization
 /// It holds revoked keys and recently rotated-out secrets too, so a denial can say which
 /// it was. Warmed from the database at start, then kept current by ``ChangeFollower``.
 public final class CredentialIndex: Sendable {
-    struct Entry: Sendable {
+    /// One secret of one key. A class, so the dictionaries hold a pointer, not a copy.
+    final class Entry: Sendable {
         let key: APIKeyRecord
         let principal: Principal
         let secretExpiresAt: Date?
+        /// `GET /auth/whoami`'s body, encoded on first use: it depends on the principal only.
+        let whoamiBody = Mutex<ByteBuffer?>(nil)
+
+        init(key: APIKeyRecord, principal: Principal, secretExpiresAt: Date?) {
+            self.key = key
+            self.principal = principal
+            self.secretExpiresAt = secretExpiresAt
+        }
     }
 
     private struct State {
-        var byHash: [String: Entry] = [:]
-        var hashesByKey: [ResourceID: [String]] = [:]
+        var byDigest: [SecretDigest: Entry] = [:]
+        var digestsByKey: [ResourceID: [SecretDigest]] = [:]
 
         mutating func remove(_ keyID: ResourceID) {
-            for hash in hashesByKey.removeValue(forKey: keyID) ?? [] { byHash[hash] = nil }
+            for digest in digestsByKey.removeValue(forKey: keyID) ?? [] { byDigest[digest] = nil }
         }
 
         mutating func insert(_ indexed: IndexedKey) {
             let principal = indexed.key.principal
+            var digests: [SecretDigest] = []
             for secret in indexed.secrets {
-                byHash[secret.hash] = Entry(key: indexed.key, principal: principal, secretExpiresAt: secret.expiresAt)
+                guard let digest = SecretDigest(hex: secret.hash) else { continue }
+                byDigest[digest] = Entry(key: indexed.key, principal: principal, secretExpiresAt: secret.expiresAt)
+                digests.append(digest)
             }
-            hashesByKey[indexed.key.id] = indexed.secrets.map(\.hash)
+            digestsByKey[indexed.key.id] = digests
         }
     }
 
@@ -36,23 +49,23 @@ public final class CredentialIndex: Sendable {
 
     public init() {}
 
-    func lookup(hash: String) -> Entry? {
-        state.withLock { $0.byHash[hash] }
+    func lookup(_ digest: SecretDigest) -> Entry? {
+        state.withLock { $0.byDigest[digest] }
     }
 
-    /// Whether the index holds the secret with this SHA-256 (live or not).
-    public func contains(hash: String) -> Bool {
-        lookup(hash: hash) != nil
+    /// Whether the index holds this secret (live or not).
+    public func contains(secret: String) -> Bool {
+        lookup(APIKeyFormat.digest(secret)) != nil
     }
 
     /// How many secrets the index holds.
-    public var count: Int { state.withLock { $0.byHash.count } }
+    public var count: Int { state.withLock { $0.byDigest.count } }
 
     /// Replaces the whole index (start-up and periodic resync).
     public func replaceAll(with keys: [IndexedKey]) {
         var fresh = State()
-        fresh.byHash.reserveCapacity(keys.count)
-        fresh.hashesByKey.reserveCapacity(keys.count)
+        fresh.byDigest.reserveCapacity(keys.count)
+        fresh.digestsByKey.reserveCapacity(keys.count)
         for key in keys { fresh.insert(key) }
         state.withLock { $0 = fresh }
     }
@@ -68,7 +81,7 @@ public final class CredentialIndex: Sendable {
     /// Drops every key of a deleted tenant at once.
     func removeTenant(_ tenantID: ResourceID) {
         state.withLock { state in
-            let keys = Set(state.byHash.values.filter { $0.key.tenantID == tenantID }.map(\.key.id))
+            let keys = Set(state.byDigest.values.filter { $0.key.tenantID == tenantID }.map(\.key.id))
             for keyID in keys { state.remove(keyID) }
         }
     }

@@ -11,6 +11,8 @@ public struct GatehouseContext: RequestContext {
     public var requestID: String = ""
     /// Set by authentication; `nil` on public routes.
     public var principal: Principal?
+    /// The index entry the credential matched, for what can be cached per credential.
+    var credential: CredentialIndex.Entry?
     /// The tenant the request acts on, resolved by authorization (path, then
     /// `X-Tenant-Id`, then the credential's own tenant).
     public var tenantID: ResourceID?

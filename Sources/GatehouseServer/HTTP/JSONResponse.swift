@@ -6,10 +6,17 @@ import Hummingbird
 /// JSON responses with an explicit status.
 enum JSONResponse {
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try GatehouseContext.encoder.encode(value)
-        return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(data: data)))
+        make(encoded: try encode(value), status: status)
+    }
+
+    static func encode(_ value: some Encodable) throws -> ByteBuffer {
+        ByteBuffer(data: try GatehouseContext.encoder.encode(value))
+    }
+
+    /// A response from JSON encoded earlier (and cached).
+    static func make(encoded body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 
     static func noContent() -> Response {

@@ -24,9 +24,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         let now = Date()
-        let principal = try authenticator.authenticate(credential, now: now)
-        context.principal = principal
-        if let keyID = ResourceID(principal.id, kind: .apiKey) { usage.record(keyID, at: now) }
+        let entry = try authenticator.authenticatedEntry(credential, now: now)
+        context.principal = entry.principal
+        context.credential = entry
+        usage.record(entry.key.id, at: now)
         return try await next(request, context)
     }
 }
