@@ -109,15 +109,16 @@ public struct SecretDigest: Hashable, Sendable {
     let words: (UInt64, UInt64, UInt64, UInt64)
 
     init(_ digest: SHA256.Digest) {
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        digest.withUnsafeBytes { bytes in
-            words = (
-                bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
-                bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
-                bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-        }
-        self.words = words
+        self.words = digest.withUnsafeBytes(Self.words(of:))
+    }
+
+    static func words(of bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64) {
+        (
+            bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+            bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+            bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
+            bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+        )
     }
 
     /// Parses the lowercase hex form the storage keeps.
@@ -129,15 +130,7 @@ public struct SecretDigest: Hashable, Sendable {
             guard let high = Self.nibble(bytes[2 * index]), let low = Self.nibble(bytes[2 * index + 1]) else { return nil }
             raw[index] = high << 4 | low
         }
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        raw.withUnsafeBytes { bytes in
-            words = (
-                bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
-                bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
-                bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
-        }
-        self.words = words
+        self.words = raw.withUnsafeBytes(Self.words(of:))
     }
 
     public var hex: String {

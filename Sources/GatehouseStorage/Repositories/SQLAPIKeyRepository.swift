@@ -45,10 +45,7 @@ struct SQLAPIKeyRepository: APIKeyRepository {
             tenant.map { " WHERE tenant_id = \(bind: $0.rawValue)" } ?? " WHERE tenant_id IS NULL"
         let query = PagedQuery(page: page)
         return try await backend.read { database in
-            let total = try await database.raw("SELECT COUNT(*) AS n FROM api_keys" + condition).first()?.int("n") ?? 0
-            let rows = try await database.raw("SELECT * FROM api_keys" + condition + query.keysetClause + query.tail)
-                .all().map(Self.key)
-            return query.makePage(rows, total: total, id: \.id.rawValue)
+            try await query.run("api_keys", where: condition, on: database, decode: Self.key, id: \.id.rawValue)
         }
     }
 
@@ -81,12 +78,7 @@ struct SQLAPIKeyRepository: APIKeyRepository {
 
     func update(_ id: ResourceID, _ change: @Sendable (inout APIKeyRecord) throws -> Void) async throws -> APIKeyRecord? {
         try await backend.transaction { database in
-            guard
-                let row = try await database.raw(
-                    "SELECT * FROM api_keys WHERE id = \(bind: id.rawValue)\(unsafeRaw: backend.forUpdate)"
-                ).first()
-            else { return nil }
-            var key = try Self.key(row)
+            guard var key = try await lockedKey(id, on: database) else { return nil }
             try change(&key)
             try await database.raw("""
                 UPDATE api_keys SET name = \(bind: key.name), scopes = \(bind: SQLColumn.json(key.scopes)),
@@ -100,16 +92,17 @@ struct SQLAPIKeyRepository: APIKeyRepository {
         }
     }
 
+    /// The key, locked for the rest of the transaction.
+    private func lockedKey(_ id: ResourceID, on database: any SQLDatabase) async throws -> APIKeyRecord? {
+        try await database.raw("SELECT * FROM api_keys WHERE id = \(bind: id.rawValue)\(unsafeRaw: backend.forUpdate)")
+            .first().map(Self.key)
+    }
+
     func rotate(
         _ id: ResourceID, newHash: String, newStart: String, graceUntil: Date, now: Date
     ) async throws -> APIKeyRecord? {
         try await backend.transaction { database in
-            guard
-                let row = try await database.raw(
-                    "SELECT * FROM api_keys WHERE id = \(bind: id.rawValue)\(unsafeRaw: backend.forUpdate)"
-                ).first()
-            else { return nil }
-            var key = try Self.key(row)
+            guard var key = try await lockedKey(id, on: database) else { return nil }
             let nowMillis = SQLColumn.millis(now)
             // Secrets already in a grace period end now; the current one enters its grace.
             try await database.raw("""

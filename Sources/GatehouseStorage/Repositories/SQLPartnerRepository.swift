@@ -24,10 +24,7 @@ struct SQLPartnerRepository: PartnerRepository {
     func list(_ page: PageRequest) async throws -> Page<Partner> {
         let query = PagedQuery(page: page)
         return try await backend.read { database in
-            let total = try await database.raw("SELECT COUNT(*) AS n FROM partners").first()?.int("n") ?? 0
-            let rows = try await database.raw("SELECT * FROM partners WHERE 1 = 1" + query.keysetClause + query.tail)
-                .all().map(Self.partner)
-            return query.makePage(rows, total: total, id: \.id.rawValue)
+            try await query.run("partners", where: " WHERE 1 = 1", on: database, decode: Self.partner, id: \.id.rawValue)
         }
     }
 

@@ -73,6 +73,18 @@ struct PagedQuery {
         return sql
     }
 
+    /// Counts the rows of `table` matching `condition` (which starts with ` WHERE`) and
+    /// fetches this page of them.
+    func run<Item: Sendable>(
+        _ table: String, where condition: SQLQueryString, on database: any SQLDatabase,
+        decode: (any SQLRow) throws -> Item, id: (Item) -> String
+    ) async throws -> Page<Item> {
+        let total = try await database.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)" + condition).first()?.int("n") ?? 0
+        let rows = try await database.raw("SELECT * FROM \(unsafeRaw: table)" + condition + keysetClause + tail).all()
+            .map(decode)
+        return makePage(rows, total: total, id: id)
+    }
+
     func makePage<Item>(_ rows: [Item], total: Int, id: (Item) -> String) -> Page<Item> {
         let more = rows.count > page.limit
         let items = Array(rows.prefix(page.limit))

@@ -28,10 +28,7 @@ struct SQLServiceAccountRepository: ServiceAccountRepository {
             tenant.map { " WHERE tenant_id = \(bind: $0.rawValue)" } ?? " WHERE tenant_id IS NULL"
         let query = PagedQuery(page: page)
         return try await backend.read { database in
-            let total = try await database.raw("SELECT COUNT(*) AS n FROM service_accounts" + condition).first()?.int("n") ?? 0
-            let rows = try await database.raw("SELECT * FROM service_accounts" + condition + query.keysetClause + query.tail)
-                .all().map(Self.account)
-            return query.makePage(rows, total: total, id: \.id.rawValue)
+            try await query.run("service_accounts", where: condition, on: database, decode: Self.account, id: \.id.rawValue)
         }
     }
 

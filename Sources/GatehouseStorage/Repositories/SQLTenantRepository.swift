@@ -45,10 +45,7 @@ struct SQLTenantRepository: TenantRepository {
         if let status = filter.status { conditions = conditions + " AND status = \(bind: status.rawValue)" }
         let query = PagedQuery(page: page)
         return try await backend.read { database in
-            let total = try await database.raw("SELECT COUNT(*) AS n FROM tenants" + conditions).first()?.int("n") ?? 0
-            let rows = try await database.raw("SELECT * FROM tenants" + conditions + query.keysetClause + query.tail)
-                .all().map(Self.tenant)
-            return query.makePage(rows, total: total, id: \.id.rawValue)
+            try await query.run("tenants", where: conditions, on: database, decode: Self.tenant, id: \.id.rawValue)
         }
     }
 
