@@ -11,6 +11,8 @@ public struct Store: Sendable {
     public let apiKeys: any APIKeyRepository
     public let serviceAccounts: any ServiceAccountRepository
     public let changes: any ChangeFeed
+    public let audit: any AuditLog
+    public let reporting: any ReportingRepository
     public let migrator: Migrator
 
     public init(backend: any DatabaseBackend) {
@@ -20,6 +22,8 @@ public struct Store: Sendable {
         self.apiKeys = SQLAPIKeyRepository(backend: backend)
         self.serviceAccounts = SQLServiceAccountRepository(backend: backend)
         self.changes = SQLChangeFeed(backend: backend)
+        self.audit = SQLAuditLog(backend: backend)
+        self.reporting = SQLReporting(backend: backend)
         self.migrator = Migrator(backend: backend)
     }
 

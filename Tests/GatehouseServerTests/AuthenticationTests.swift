@@ -79,7 +79,7 @@ import Testing
                 APIKeyRecord(
                     id: .generate(.apiKey), tenantID: tenantID, owner: .tenant, ownerID: nil, name: "all scopes",
                     start: APIKeyFormat.start(of: secret), scopes: ["*"], createdAt: now, updatedAt: now),
-                secretHash: APIKeyFormat.hash(secret))
+                secretHash: APIKeyFormat.hash(secret), audit: nil)
             try await server.waitUntilIndexed(secret)
             let reply = try await server.request(.get, "/api/v1/admin/tenants", key: secret)
             #expect(reply.status == 403)

@@ -19,7 +19,7 @@ public enum GatehouseApplication {
         let router = Router(context: GatehouseContext.self)
         let table = RouteTableBox()
         router.add(middleware: RequestConventionsMiddleware(
-            metrics: environment.metrics, routes: { table.value }, logger: logger))
+            metrics: environment.metrics, telemetry: environment.telemetry, routes: { table.value }, logger: logger))
         router.add(middleware: AuthenticationMiddleware(authenticator: environment.authenticator, usage: environment.usage))
         router.add(middleware: AuthorizationMiddleware(tenants: environment.tenants))
         HealthRoutes(environment: environment).register(on: router)
@@ -41,9 +41,9 @@ public enum GatehouseApplication {
         let follower = try await ChangeFollower.warm(
             store: environment.store, index: environment.index, tenants: environment.tenants,
             options: environment.options, logger: logger)
-        let flusher = KeyUsageFlusher(
-            recorder: environment.usage, store: environment.store, interval: environment.options.usageFlushInterval,
-            logger: logger)
+        let flusher = TelemetryFlusher(
+            telemetry: environment.telemetry, keyUsage: environment.usage, store: environment.store,
+            interval: environment.options.usageFlushInterval, logger: logger)
         return Application(
             router: makeRouter(environment: environment, logger: logger),
             configuration: .init(

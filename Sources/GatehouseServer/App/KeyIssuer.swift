@@ -21,7 +21,8 @@ struct KeyIssuer {
         var createdBy: String?
     }
 
-    func issue(_ request: Request) async throws -> (record: APIKeyRecord, secret: String) {
+    /// Issues a key; `audit` gets the new key's id as its target and is written with it.
+    func issue(_ request: Request, audit: AuditEvent?) async throws -> (record: APIKeyRecord, secret: String) {
         let now = Timestamp.now
         let secret = APIKeyFormat.generate(prefix: request.prefix)
         let record = APIKeyRecord(
@@ -29,7 +30,9 @@ struct KeyIssuer {
             name: request.name, start: APIKeyFormat.start(of: secret), scopes: request.scopes,
             permissions: request.permissions, metadata: request.metadata, rateLimit: request.rateLimit,
             expiresAt: request.expiresAt, createdBy: request.createdBy, createdAt: now, updatedAt: now)
-        try await store.apiKeys.insert(record, secretHash: APIKeyFormat.hash(secret))
+        var audit = audit
+        audit?.target = record.id.rawValue
+        try await store.apiKeys.insert(record, secretHash: APIKeyFormat.hash(secret), audit: audit)
         return (record, secret)
     }
 }

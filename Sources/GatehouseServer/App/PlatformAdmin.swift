@@ -16,13 +16,21 @@ public enum PlatformAdmin {
     public static func bootstrap(store: Store, force: Bool, now: Date = Timestamp.now) async throws -> Outcome {
         let existing = try await store.apiKeys.countLive(owner: .platformAdmin)
         if existing > 0 && !force { return .refused(existing: existing) }
-        let revoked = existing > 0 ? try await store.apiKeys.revokeAll(owner: .platformAdmin, ownerID: nil, at: now) : 0
+        let revoked =
+            existing > 0
+            ? try await store.apiKeys.revokeAll(
+                owner: .platformAdmin, ownerID: nil, at: now,
+                audit: AuditEvent(tenantID: nil, actorType: "system", actorID: "bootstrap", action: "api_key.revoke", target: "platform_admin"))
+            : 0
         let secret = APIKeyFormat.generate(prefix: keyPrefix)
         let key = APIKeyRecord(
             id: .generate(.apiKey, now: now), tenantID: nil, owner: .platformAdmin, ownerID: nil,
             name: "Platform admin", start: APIKeyFormat.start(of: secret), scopes: ["*"], permissions: ["*"],
             createdBy: "bootstrap", createdAt: now, updatedAt: now)
-        try await store.apiKeys.insert(key, secretHash: APIKeyFormat.hash(secret))
+        try await store.apiKeys.insert(
+            key, secretHash: APIKeyFormat.hash(secret),
+            audit: AuditEvent(
+                tenantID: nil, actorType: "system", actorID: "bootstrap", action: "api_key.create", target: key.id.rawValue))
         return .created(secret: secret, revoked: revoked)
     }
 }

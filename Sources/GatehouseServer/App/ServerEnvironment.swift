@@ -9,7 +9,7 @@ public struct ServerEnvironment: Sendable {
     public let index: CredentialIndex
     public let tenants: TenantDirectory
     public let usage: KeyUsageRecorder
-    public let audit: AuditTrail
+    public let telemetry: RequestTelemetry
     public let cursors: CursorCodec
     public let metrics: HTTPMetrics
     public let options: ServerOptions
@@ -21,7 +21,7 @@ public struct ServerEnvironment: Sendable {
         self.index = CredentialIndex()
         self.tenants = TenantDirectory()
         self.usage = KeyUsageRecorder()
-        self.audit = AuditTrail(logger: logger)
+        self.telemetry = RequestTelemetry(sampleRate: options.requestLogSampleRate)
         self.cursors = CursorCodec(key: masterKey.derive(purpose: "cursor"))
         self.metrics = HTTPMetrics()
         self.options = options
@@ -42,15 +42,25 @@ public struct ServerOptions: Sendable {
     public var changePollInterval: Duration
     /// How often the whole credential index is rebuilt, as a safety net.
     public var fullResyncInterval: Duration
-    /// How often `last_used_at` is written.
+    /// How often `last_used_at`, the request log, usage counts and failure audit events are written.
     public var usageFlushInterval: Duration
+    /// The share of requests written to the request log (1 = all).
+    public var requestLogSampleRate: Double
+    /// Documents keep this many earlier versions.
+    public var revisionsKept: Int
+    /// Audit events older than this are purged; `nil` keeps them forever.
+    public var auditRetention: Duration?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 2 * 1024 * 1024,
         changePollInterval: Duration = .milliseconds(500), fullResyncInterval: Duration = .seconds(300),
-        usageFlushInterval: Duration = .seconds(10)
+        usageFlushInterval: Duration = .seconds(1), requestLogSampleRate: Double = 1, revisionsKept: Int = 20,
+        auditRetention: Duration? = nil
     ) {
         self.usageFlushInterval = usageFlushInterval
+        self.requestLogSampleRate = requestLogSampleRate
+        self.revisionsKept = revisionsKept
+        self.auditRetention = auditRetention
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes

@@ -1,12 +1,11 @@
 import Foundation
 import GatehouseCore
 import GatehouseStorage
-import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// Remembers when each key was last used and writes the times in batches — never one
-/// database write per request. Flushed every interval and once more at graceful shutdown.
+/// database write per request. ``TelemetryFlusher`` writes them every interval and at
+/// graceful shutdown.
 public final class KeyUsageRecorder: Sendable {
     private let pending = Mutex<[ResourceID: Date]>([:])
 
@@ -38,26 +37,5 @@ public final class KeyUsageRecorder: Sendable {
             restore(uses)
             throw error
         }
-    }
-}
-
-/// Runs the periodic flush of ``KeyUsageRecorder``.
-struct KeyUsageFlusher: Service {
-    let recorder: KeyUsageRecorder
-    let store: Store
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                do { try await recorder.flush(to: store) } catch {
-                    logger.warning("Recording key use failed; will retry", metadata: ["error": "\(error)"])
-                }
-            }
-        }
-        // Graceful shutdown: write what is left.
-        try? await recorder.flush(to: store)
     }
 }

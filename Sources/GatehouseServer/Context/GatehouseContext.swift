@@ -17,6 +17,10 @@ public struct GatehouseContext: RequestContext {
     /// `X-Tenant-Id`, then the credential's own tenant).
     public var tenantID: ResourceID?
     public var remoteAddress: String?
+    /// The client's `User-Agent`, for audit events.
+    public var userAgent: String?
+    /// Shared with the outermost middleware; see ``RequestFacts``.
+    var facts = RequestFacts()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

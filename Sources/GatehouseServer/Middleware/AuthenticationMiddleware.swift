@@ -27,6 +27,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let entry = try authenticator.authenticatedEntry(credential, now: now)
         context.principal = entry.principal
         context.credential = entry
+        context.facts.update {
+            $0.principal = entry.principal
+            $0.keyID = entry.key.id
+        }
         usage.record(entry.key.id, at: now)
         return try await next(request, context)
     }

@@ -37,6 +37,7 @@ struct AuthorizationMiddleware: RouterMiddleware {
         }
         var context = context
         context.tenantID = try resolveTenant(request: request, target: target, principal: principal)
+        context.facts.update { [tenantID = context.tenantID] in $0.tenantID = tenantID }
         guard !Self.unscopedAPIs.contains(target.api) else { return try await next(request, context) }
         if target.api == "admin" { try authorizeAdmin(target: target, request: request, principal: principal) }
         if case .denied(let required) = AuthorizationEngine.decide(grants: principal.scopes, target: target) {

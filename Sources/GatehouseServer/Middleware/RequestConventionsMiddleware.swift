@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseStorage
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -16,6 +17,7 @@ struct RequestConventionsMiddleware: RouterMiddleware {
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
 
     let metrics: HTTPMetrics
+    let telemetry: RequestTelemetry
     let routes: @Sendable () -> RouteTable
     let logger: Logger
 
@@ -25,6 +27,7 @@ struct RequestConventionsMiddleware: RouterMiddleware {
         var context = context
         context.requestID = Self.saneRequestID(request.headers[Self.requestIDHeader])
             ?? ResourceID.generate(.request).rawValue
+        context.userAgent = request.headers[.userAgent].map { String($0.prefix(256)) }
         let clock = ContinuousClock()
         let start = clock.now
         var response: Response
@@ -38,6 +41,7 @@ struct RequestConventionsMiddleware: RouterMiddleware {
         let route = context.endpointPath ?? "NotFound"
         metrics.record(
             method: request.method.rawValue, route: route, status: response.status.code, duration: duration)
+        record(request, context: context, route: route, status: response.status.code, duration: duration)
         logger.info(
             "request",
             metadata: [
@@ -49,6 +53,31 @@ struct RequestConventionsMiddleware: RouterMiddleware {
                 "duration_ms": .string(String(format: "%.3f", duration.milliseconds)),
             ])
         return response
+    }
+
+    /// The request-log row, the usage count and — for a failed authentication or a
+    /// denial — the audit event, all buffered for the next batch write.
+    private func record(_ request: Request, context: Context, route: String, status: Int, duration: Duration) {
+        let facts = context.facts.snapshot
+        let tenantID = facts.tenantID ?? facts.principal?.tenantID
+        let now = Timestamp.now
+        let entry = RequestLogEntry(
+            tenantID: tenantID, keyID: facts.keyID?.rawValue, occurredAt: now, method: request.method.rawValue,
+            route: route, status: status, latencyMicroseconds: duration.nanoseconds / 1000)
+        let usage = facts.keyID.flatMap { keyID in
+            tenantID.map { UsageBucket(tenantID: $0, keyID: keyID.rawValue, meter: "api.requests", hourOf: now) }
+        }
+        var audit: AuditEvent?
+        if status == 401 || status == 403 {
+            var context = context
+            context.principal = facts.principal
+            // Failed authentication lands in the platform chain: the claimed tenant is unproven.
+            audit = context.auditEvent(
+                status == 401 ? "auth.failed" : "auth.denied", target: "\(request.method.rawValue) \(route)",
+                tenant: .some(status == 401 ? nil : tenantID), outcome: status == 401 ? .failure : .denied,
+                details: ["path": String(request.uri.path.prefix(256)), "status": String(status)])
+        }
+        telemetry.record(request: entry, usage: usage, audit: audit)
     }
 
     private func render(_ error: any Error, request: Request, context: Context) -> Response {

@@ -62,8 +62,8 @@ struct APIKeyRoutes {
             permissions: try KeyFields.permissions(body.permissions ?? ["*"]),
             metadata: try KeyFields.metadata(body.metadata ?? [:]), rateLimit: body.rateLimit,
             expiresAt: try body.expiresAt.map { try KeyFields.expiry($0) }, prefix: tenant.settings.keyPrefix,
-            createdBy: principal.id))
-        environment.audit.record(context.auditEvent("api_key.create", target: issued.record.id.rawValue))
+            createdBy: principal.id),
+            audit: context.auditEvent("api_key.create", target: nil))
         return try JSONResponse.make(APIKeyView(record: issued.record, secret: issued.secret), status: .created)
     }
 
@@ -136,7 +136,9 @@ struct APIKeyRoutes {
         let expiresAt = try body.expiresAt.map { date in try date.map { try KeyFields.expiry($0) } }
         try body.rateLimit??.validate(field: "rate_limit")
         let rateLimit = body.rateLimit
-        let updated = try await keys.update(existing.id) { key in
+        let audit = context.auditEvent(
+            "api_key.update", target: existing.id.rawValue, details: ["fields": body.changedFields.joined(separator: ",")])
+        let updated = try await keys.update(existing.id, audit: audit) { key in
             guard key.revokedAt == nil else { throw GatehouseError.conflict("The key is revoked; it cannot be changed.") }
             if let name { key.name = name }
             if let scopes { key.scopes = scopes }
@@ -147,19 +149,17 @@ struct APIKeyRoutes {
             key.updatedAt = Timestamp.now
         }
         guard let updated else { throw GatehouseError.notFound("This tenant has no API key with this id.") }
-        environment.audit.record(context.auditEvent(
-            "api_key.update", target: updated.id.rawValue, details: ["fields": body.changedFields.joined(separator: ",")]))
         return try JSONResponse.make(APIKeyView(record: updated))
     }
 
     @Sendable func revoke(request: Request, context: GatehouseContext) async throws -> Response {
         let existing = try await key(in: context)
         if existing.revokedAt == nil {
-            _ = try await keys.update(existing.id) { key in
+            _ = try await keys.update(existing.id, audit: context.auditEvent("api_key.revoke", target: existing.id.rawValue)) {
+                key in
                 key.revokedAt = Timestamp.now
                 key.updatedAt = Timestamp.now
             }
-            environment.audit.record(context.auditEvent("api_key.revoke", target: existing.id.rawValue))
         }
         return JSONResponse.noContent()
     }
@@ -187,10 +187,10 @@ struct APIKeyRoutes {
         guard
             let rotated = try await keys.rotate(
                 existing.id, newHash: APIKeyFormat.hash(secret), newStart: APIKeyFormat.start(of: secret),
-                graceUntil: graceUntil, now: now)
+                graceUntil: graceUntil, now: now,
+                audit: context.auditEvent(
+                    "api_key.rotate", target: existing.id.rawValue, details: ["grace_seconds": String(grace)]))
         else { throw GatehouseError.notFound("This tenant has no API key with this id.") }
-        environment.audit.record(context.auditEvent(
-            "api_key.rotate", target: existing.id.rawValue, details: ["grace_seconds": String(grace)]))
         return try JSONResponse.make(APIKeyView(record: rotated, secret: secret, previousSecretExpiresAt: graceUntil))
     }
 

@@ -32,7 +32,7 @@ struct AdminPartnerRoutes {
         let now = Timestamp.now
         let partner = Partner(
             id: .generate(.partner, now: now), name: try DisplayName.validate(body.name), createdAt: now, updatedAt: now)
-        try await partners.create(partner)
+        try await partners.create(partner, audit: context.auditEvent("partner.create", target: partner.id.rawValue, tenant: .some(nil)))
         return try JSONResponse.make(PartnerView(partner), status: .created)
     }
 
@@ -54,7 +54,8 @@ struct AdminPartnerRoutes {
         var request = request
         let body = try await request.decodeJSON(as: UpdateBody.self, limit: environment.options.maxBodyBytes)
         let name = try body.name.map { try DisplayName.validate($0) }
-        let updated = try await partners.update(id) { partner in
+        let audit = context.auditEvent("partner.update", target: id.rawValue, tenant: .some(nil))
+        let updated = try await partners.update(id, audit: audit) { partner in
             if let name { partner.name = name }
             partner.updatedAt = Timestamp.now
         }
@@ -64,7 +65,8 @@ struct AdminPartnerRoutes {
 
     @Sendable func delete(request: Request, context: GatehouseContext) async throws -> Response {
         let id = try context.pathID("partnerId", .partner)
-        guard try await partners.delete(id) else { throw GatehouseError.notFound("No partner has this id.") }
+        guard try await partners.delete(id, audit: context.auditEvent("partner.delete", target: id.rawValue, tenant: .some(nil)))
+        else { throw GatehouseError.notFound("No partner has this id.") }
         return JSONResponse.noContent()
     }
 

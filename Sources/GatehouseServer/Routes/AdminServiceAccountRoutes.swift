@@ -45,11 +45,13 @@ struct AdminServiceAccountRoutes {
         let expiresAt = try body.expiresAt.map { try KeyFields.expiry($0) }
         let account = try ServiceAccountFields.make(
             name: body.name, description: body.description, tenantID: nil, createdBy: principal.id)
-        try await environment.store.serviceAccounts.create(account)
-        let issued = try await KeyIssuer(store: environment.store).issue(.init(
-            name: account.name, tenantID: nil, owner: .platformServiceAccount, ownerID: account.id.rawValue,
-            scopes: scopes, expiresAt: expiresAt, prefix: PlatformAdmin.keyPrefix, createdBy: principal.id))
-        environment.audit.record(context.auditEvent("service_account.create", target: account.id.rawValue))
+        try await environment.store.serviceAccounts.create(
+            account, audit: context.auditEvent("service_account.create", target: account.id.rawValue, tenant: .some(nil)))
+        let issued = try await KeyIssuer(store: environment.store).issue(
+            .init(
+                name: account.name, tenantID: nil, owner: .platformServiceAccount, ownerID: account.id.rawValue,
+                scopes: scopes, expiresAt: expiresAt, prefix: PlatformAdmin.keyPrefix, createdBy: principal.id),
+            audit: context.auditEvent("api_key.create", target: nil, tenant: .some(nil)))
         return try JSONResponse.make(
             CreatedAccount(serviceAccount: ServiceAccountView(account), apiKey: APIKeyView(record: issued.record, secret: issued.secret)),
             status: .created)
@@ -68,9 +70,8 @@ struct AdminServiceAccountRoutes {
         let issued = try await KeyIssuer(store: environment.store).issue(.init(
             name: try DisplayName.validate(body.name), tenantID: nil, owner: .partner, ownerID: partnerID.rawValue,
             scopes: try KeyFields.scopes(body.scopes ?? [], grantedBy: principal),
-            expiresAt: try body.expiresAt.map { try KeyFields.expiry($0) }, prefix: "gkp", createdBy: principal.id))
-        environment.audit.record(context.auditEvent(
-            "api_key.create", target: issued.record.id.rawValue, details: ["partner_id": partnerID.rawValue]))
+            expiresAt: try body.expiresAt.map { try KeyFields.expiry($0) }, prefix: "gkp", createdBy: principal.id),
+            audit: context.auditEvent("api_key.create", target: nil, tenant: .some(nil), details: ["partner_id": partnerID.rawValue]))
         return try JSONResponse.make(APIKeyView(record: issued.record, secret: issued.secret), status: .created)
     }
 }

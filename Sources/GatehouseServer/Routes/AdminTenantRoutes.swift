@@ -40,7 +40,7 @@ struct AdminTenantRoutes {
             partnerID: try body.partnerID.map { try PartnerIDField.parse($0) },
             settings: try TenantSettings().merging(body.settings ?? .object([:])),
             createdAt: now, updatedAt: now)
-        try await tenants.create(tenant)
+        try await tenants.create(tenant, audit: context.auditEvent("tenant.create", target: tenant.id.rawValue, tenant: .some(nil)))
         return try JSONResponse.make(TenantView(tenant), status: .created)
     }
 
@@ -98,7 +98,10 @@ struct AdminTenantRoutes {
         let partner: ResourceID?? = try body.partnerID.map { raw in try raw.map { try PartnerIDField.parse($0) } }
         let settingsPatch = body.settings
         let status = body.status
-        let updated = try await tenants.update(id) { tenant in
+        let audit = context.auditEvent(
+            "tenant.update", target: id.rawValue, tenant: .some(nil),
+            details: status.map { ["status": $0.rawValue] } ?? [:])
+        let updated = try await tenants.update(id, audit: audit) { tenant in
             if let name { tenant.name = name }
             if let status { tenant.status = status }
             if let partner { tenant.partnerID = partner }
@@ -111,7 +114,8 @@ struct AdminTenantRoutes {
 
     @Sendable func delete(request: Request, context: GatehouseContext) async throws -> Response {
         let id = try context.pathID("tenantId", .tenant)
-        guard try await tenants.delete(id) else { throw GatehouseError.notFound("No tenant has this id.") }
+        guard try await tenants.delete(id, audit: context.auditEvent("tenant.delete", target: id.rawValue, tenant: .some(nil)))
+        else { throw GatehouseError.notFound("No tenant has this id.") }
         environment.index.removeTenant(id)
         return JSONResponse.noContent()
     }

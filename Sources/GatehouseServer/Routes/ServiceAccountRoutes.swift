@@ -31,8 +31,7 @@ struct ServiceAccountRoutes {
         }
         let account = try ServiceAccountFields.make(
             name: body.name, description: body.description, tenantID: tenantID, createdBy: context.principal?.id)
-        try await accounts.create(account)
-        environment.audit.record(context.auditEvent("service_account.create", target: account.id.rawValue))
+        try await accounts.create(account, audit: context.auditEvent("service_account.create", target: account.id.rawValue))
         return try JSONResponse.make(ServiceAccountView(account), status: .created)
     }
 
@@ -60,8 +59,8 @@ struct ServiceAccountRoutes {
     /// Deleting a service account revokes every key it owns, in the same transaction.
     @Sendable func delete(request: Request, context: GatehouseContext) async throws -> Response {
         let account = try await account(in: context)
-        _ = try await accounts.delete(account.id, at: Timestamp.now)
-        environment.audit.record(context.auditEvent("service_account.delete", target: account.id.rawValue))
+        _ = try await accounts.delete(
+            account.id, at: Timestamp.now, audit: context.auditEvent("service_account.delete", target: account.id.rawValue))
         return JSONResponse.noContent()
     }
 }

@@ -76,6 +76,80 @@ public enum Schema {
             "CREATE INDEX service_accounts_tenant_id ON service_accounts (tenant_id, id)",
             "CREATE INDEX api_keys_owner ON api_keys (owner_kind, owner_id)",
         ]),
+        Migration(version: 3, name: "audit log, documents, request log, usage", statements: [
+            """
+            CREATE TABLE audit_events (
+                id {id} PRIMARY KEY,
+                chain {id} NOT NULL,
+                chain_seq BIGINT NOT NULL,
+                tenant_id {id} NULL,
+                occurred_at BIGINT NOT NULL,
+                actor_type TEXT NOT NULL,
+                actor_id TEXT NULL,
+                action TEXT NOT NULL,
+                target TEXT NULL,
+                outcome TEXT NOT NULL,
+                request_id TEXT NULL,
+                ip TEXT NULL,
+                user_agent TEXT NULL,
+                details TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                UNIQUE (chain, chain_seq)
+            )
+            """,
+            "CREATE INDEX audit_events_tenant ON audit_events (tenant_id, id)",
+            "CREATE INDEX audit_events_time ON audit_events (occurred_at)",
+            """
+            CREATE TABLE documents (
+                tenant_id {id} NOT NULL,
+                path {id} NOT NULL,
+                parent {id} NOT NULL,
+                doc_id {id} NOT NULL,
+                data TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                updated_by TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, path)
+            )
+            """,
+            "CREATE INDEX documents_parent ON documents (tenant_id, parent, doc_id)",
+            """
+            CREATE TABLE document_revisions (
+                tenant_id {id} NOT NULL,
+                path {id} NOT NULL,
+                version BIGINT NOT NULL,
+                data TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                updated_by TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, path, version)
+            )
+            """,
+            """
+            CREATE TABLE request_log (
+                id {id} PRIMARY KEY,
+                tenant_id {id} NULL,
+                key_id TEXT NULL,
+                occurred_at BIGINT NOT NULL,
+                method TEXT NOT NULL,
+                route TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                latency_us BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX request_log_tenant ON request_log (tenant_id, id)",
+            """
+            CREATE TABLE usage_hourly (
+                tenant_id {id} NOT NULL,
+                key_id {id} NOT NULL,
+                meter {id} NOT NULL,
+                period_start BIGINT NOT NULL,
+                quantity BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, meter, key_id, period_start)
+            )
+            """,
+        ]),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

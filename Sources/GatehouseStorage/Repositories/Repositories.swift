@@ -25,25 +25,29 @@ public struct TenantStats: Sendable, Equatable {
 
 public protocol TenantRepository: Sendable {
     /// Inserts `tenant`; fails with `validationFailed` when its partner does not exist.
-    func create(_ tenant: Tenant) async throws
+    func create(_ tenant: Tenant, audit: AuditEvent?) async throws
     func get(_ id: ResourceID) async throws -> Tenant?
     func list(_ page: PageRequest, filter: TenantFilter) async throws -> Page<Tenant>
     /// Applies `change` to the stored tenant in one transaction; `nil` when it does not exist.
-    func update(_ id: ResourceID, _ change: @Sendable (inout Tenant) throws -> Void) async throws -> Tenant?
+    func update(
+        _ id: ResourceID, audit: AuditEvent?, _ change: @Sendable (inout Tenant) throws -> Void
+    ) async throws -> Tenant?
     /// Deletes the tenant and everything it owns in one transaction.
-    func delete(_ id: ResourceID) async throws -> Bool
+    func delete(_ id: ResourceID, audit: AuditEvent?) async throws -> Bool
     func stats(_ id: ResourceID) async throws -> TenantStats?
     /// Every tenant, for the in-memory directory the hot path consults.
     func all() async throws -> [Tenant]
 }
 
 public protocol PartnerRepository: Sendable {
-    func create(_ partner: Partner) async throws
+    func create(_ partner: Partner, audit: AuditEvent?) async throws
     func get(_ id: ResourceID) async throws -> Partner?
     func list(_ page: PageRequest) async throws -> Page<Partner>
-    func update(_ id: ResourceID, _ change: @Sendable (inout Partner) throws -> Void) async throws -> Partner?
+    func update(
+        _ id: ResourceID, audit: AuditEvent?, _ change: @Sendable (inout Partner) throws -> Void
+    ) async throws -> Partner?
     /// Deletes a partner that has no tenants left; `conflict` otherwise.
-    func delete(_ id: ResourceID) async throws -> Bool
+    func delete(_ id: ResourceID, audit: AuditEvent?) async throws -> Bool
     func tenantCount(_ id: ResourceID) async throws -> Int
 }
 
@@ -51,7 +55,7 @@ public protocol PartnerRepository: Sendable {
 public typealias IndexedKey = (key: APIKeyRecord, secrets: [APIKeySecretRecord])
 
 public protocol APIKeyRepository: Sendable {
-    func insert(_ key: APIKeyRecord, secretHash: String) async throws
+    func insert(_ key: APIKeyRecord, secretHash: String, audit: AuditEvent?) async throws
     func get(_ id: ResourceID) async throws -> APIKeyRecord?
     /// Keys of a tenant (or of no tenant), in id order.
     func list(tenant: ResourceID?, page: PageRequest) async throws -> Page<APIKeyRecord>
@@ -60,25 +64,27 @@ public protocol APIKeyRepository: Sendable {
     func indexedKeys(now: Date) async throws -> [IndexedKey]
     func indexedKey(_ id: ResourceID, now: Date) async throws -> IndexedKey?
     /// Applies `change` in one transaction; `nil` when the key does not exist.
-    func update(_ id: ResourceID, _ change: @Sendable (inout APIKeyRecord) throws -> Void) async throws -> APIKeyRecord?
+    func update(
+        _ id: ResourceID, audit: AuditEvent?, _ change: @Sendable (inout APIKeyRecord) throws -> Void
+    ) async throws -> APIKeyRecord?
     /// Adds `newHash` as the key's current secret; the previous current secret stays valid
     /// until `graceUntil`, and any older one ends now, so at most two secrets are live.
     func rotate(
-        _ id: ResourceID, newHash: String, newStart: String, graceUntil: Date, now: Date
+        _ id: ResourceID, newHash: String, newStart: String, graceUntil: Date, now: Date, audit: AuditEvent?
     ) async throws -> APIKeyRecord?
     /// Revokes every live key of `owner` (with `ownerID`, when given); returns how many.
-    func revokeAll(owner: APIKeyRecord.Owner, ownerID: String?, at: Date) async throws -> Int
+    func revokeAll(owner: APIKeyRecord.Owner, ownerID: String?, at: Date, audit: AuditEvent?) async throws -> Int
     func countLive(owner: APIKeyRecord.Owner) async throws -> Int
     /// Records when keys were last used, in one transaction.
     func recordUse(_ uses: [ResourceID: Date]) async throws
 }
 
 public protocol ServiceAccountRepository: Sendable {
-    func create(_ account: ServiceAccount) async throws
+    func create(_ account: ServiceAccount, audit: AuditEvent?) async throws
     func get(_ id: ResourceID) async throws -> ServiceAccount?
     func list(tenant: ResourceID?, page: PageRequest) async throws -> Page<ServiceAccount>
     /// Deletes the account and revokes its keys in one transaction.
-    func delete(_ id: ResourceID, at: Date) async throws -> Bool
+    func delete(_ id: ResourceID, at: Date, audit: AuditEvent?) async throws -> Bool
 }
 
 /// A change another node must learn about (a key revoked, a tenant suspended).

@@ -9,7 +9,7 @@ struct SQLAPIKeyRepository: APIKeyRepository {
     /// "rotated out" rather than "unknown".
     static let expiredSecretRetention: TimeInterval = 7 * 24 * 3600
 
-    func insert(_ key: APIKeyRecord, secretHash: String) async throws {
+    func insert(_ key: APIKeyRecord, secretHash: String, audit: AuditEvent?) async throws {
         try await backend.transaction { database in
             try await database.raw("""
                 INSERT INTO api_keys (id, tenant_id, owner_kind, owner_id, name, start, scopes, permissions, metadata,
@@ -24,6 +24,7 @@ struct SQLAPIKeyRepository: APIKeyRepository {
                 """).run()
             try await Self.insertSecret(secretHash, key: key.id, at: key.createdAt, on: database)
             try await SQLChangeFeed.publish(.apiKey, key.id.rawValue, on: database, engine: backend.engine)
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
         }
     }
 
@@ -76,7 +77,9 @@ struct SQLAPIKeyRepository: APIKeyRepository {
         }
     }
 
-    func update(_ id: ResourceID, _ change: @Sendable (inout APIKeyRecord) throws -> Void) async throws -> APIKeyRecord? {
+    func update(
+        _ id: ResourceID, audit: AuditEvent?, _ change: @Sendable (inout APIKeyRecord) throws -> Void
+    ) async throws -> APIKeyRecord? {
         try await backend.transaction { database in
             guard var key = try await lockedKey(id, on: database) else { return nil }
             try change(&key)
@@ -88,6 +91,7 @@ struct SQLAPIKeyRepository: APIKeyRepository {
                 WHERE id = \(bind: id.rawValue)
                 """).run()
             try await SQLChangeFeed.publish(.apiKey, id.rawValue, on: database, engine: backend.engine)
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
             return key
         }
     }
@@ -99,7 +103,7 @@ struct SQLAPIKeyRepository: APIKeyRepository {
     }
 
     func rotate(
-        _ id: ResourceID, newHash: String, newStart: String, graceUntil: Date, now: Date
+        _ id: ResourceID, newHash: String, newStart: String, graceUntil: Date, now: Date, audit: AuditEvent?
     ) async throws -> APIKeyRecord? {
         try await backend.transaction { database in
             guard var key = try await lockedKey(id, on: database) else { return nil }
@@ -120,13 +124,15 @@ struct SQLAPIKeyRepository: APIKeyRepository {
                 "UPDATE api_keys SET start = \(bind: newStart), updated_at = \(bind: nowMillis) WHERE id = \(bind: id.rawValue)"
             ).run()
             try await SQLChangeFeed.publish(.apiKey, id.rawValue, on: database, engine: backend.engine)
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
             return key
         }
     }
 
-    func revokeAll(owner: APIKeyRecord.Owner, ownerID: String?, at date: Date) async throws -> Int {
+    func revokeAll(owner: APIKeyRecord.Owner, ownerID: String?, at date: Date, audit: AuditEvent?) async throws -> Int {
         try await backend.transaction { database in
-            try await Self.revokeAll(owner: owner, ownerID: ownerID, at: date, on: database, engine: backend.engine)
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
+            return try await Self.revokeAll(owner: owner, ownerID: ownerID, at: date, on: database, engine: backend.engine)
         }
     }
 

@@ -5,13 +5,14 @@ import SQLKit
 struct SQLPartnerRepository: PartnerRepository {
     let backend: any DatabaseBackend
 
-    func create(_ partner: Partner) async throws {
+    func create(_ partner: Partner, audit: AuditEvent?) async throws {
         try await backend.transaction { database in
             try await database.raw("""
                 INSERT INTO partners (id, name, created_at, updated_at)
                 VALUES (\(bind: partner.id.rawValue), \(bind: partner.name),
                         \(bind: SQLColumn.millis(partner.createdAt)), \(bind: SQLColumn.millis(partner.updatedAt)))
                 """).run()
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
         }
     }
 
@@ -28,7 +29,9 @@ struct SQLPartnerRepository: PartnerRepository {
         }
     }
 
-    func update(_ id: ResourceID, _ change: @Sendable (inout Partner) throws -> Void) async throws -> Partner? {
+    func update(
+        _ id: ResourceID, audit: AuditEvent?, _ change: @Sendable (inout Partner) throws -> Void
+    ) async throws -> Partner? {
         try await backend.transaction { database in
             guard
                 let row = try await database.raw(
@@ -41,11 +44,12 @@ struct SQLPartnerRepository: PartnerRepository {
                 UPDATE partners SET name = \(bind: partner.name), updated_at = \(bind: SQLColumn.millis(partner.updatedAt))
                 WHERE id = \(bind: id.rawValue)
                 """).run()
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
             return partner
         }
     }
 
-    func delete(_ id: ResourceID) async throws -> Bool {
+    func delete(_ id: ResourceID, audit: AuditEvent?) async throws -> Bool {
         try await backend.transaction { database in
             guard
                 try await database.raw(
@@ -63,6 +67,7 @@ struct SQLPartnerRepository: PartnerRepository {
                 owner: .partner, ownerID: id.rawValue, at: Date(), on: database, engine: backend.engine)
             try await database.raw("DELETE FROM partners WHERE id = \(bind: id.rawValue)").run()
             try await SQLChangeFeed.publish(.partner, id.rawValue, on: database, engine: backend.engine)
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
             return true
         }
     }

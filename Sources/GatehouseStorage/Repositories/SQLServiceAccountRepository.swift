@@ -5,7 +5,7 @@ import SQLKit
 struct SQLServiceAccountRepository: ServiceAccountRepository {
     let backend: any DatabaseBackend
 
-    func create(_ account: ServiceAccount) async throws {
+    func create(_ account: ServiceAccount, audit: AuditEvent?) async throws {
         try await backend.transaction { database in
             try await database.raw("""
                 INSERT INTO service_accounts (id, tenant_id, name, description, created_by, created_at, updated_at)
@@ -13,6 +13,7 @@ struct SQLServiceAccountRepository: ServiceAccountRepository {
                     \(bind: account.description), \(bind: account.createdBy),
                     \(bind: SQLColumn.millis(account.createdAt)), \(bind: SQLColumn.millis(account.updatedAt)))
                 """).run()
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
         }
     }
 
@@ -32,7 +33,7 @@ struct SQLServiceAccountRepository: ServiceAccountRepository {
         }
     }
 
-    func delete(_ id: ResourceID, at date: Date) async throws -> Bool {
+    func delete(_ id: ResourceID, at date: Date, audit: AuditEvent?) async throws -> Bool {
         try await backend.transaction { database in
             guard
                 try await database.raw(
@@ -44,6 +45,7 @@ struct SQLServiceAccountRepository: ServiceAccountRepository {
                     owner: owner, ownerID: id.rawValue, at: date, on: database, engine: backend.engine)
             }
             try await database.raw("DELETE FROM service_accounts WHERE id = \(bind: id.rawValue)").run()
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
             return true
         }
     }

@@ -11,9 +11,14 @@ struct SQLTenantRepository: TenantRepository {
         { "DELETE FROM api_key_secrets WHERE key_id IN (SELECT id FROM api_keys WHERE tenant_id = \(bind: $0))" },
         { "DELETE FROM api_keys WHERE tenant_id = \(bind: $0)" },
         { "DELETE FROM service_accounts WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM document_revisions WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM documents WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM audit_events WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM request_log WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM usage_hourly WHERE tenant_id = \(bind: $0)" },
     ]
 
-    func create(_ tenant: Tenant) async throws {
+    func create(_ tenant: Tenant, audit: AuditEvent?) async throws {
         try await backend.transaction { database in
             if let partnerID = tenant.partnerID {
                 try await Self.requirePartner(partnerID, on: database)
@@ -25,6 +30,7 @@ struct SQLTenantRepository: TenantRepository {
                         \(bind: SQLColumn.millis(tenant.createdAt)), \(bind: SQLColumn.millis(tenant.updatedAt)))
                 """).run()
             try await SQLChangeFeed.publish(.tenant, tenant.id.rawValue, on: database, engine: backend.engine)
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
         }
     }
 
@@ -49,7 +55,9 @@ struct SQLTenantRepository: TenantRepository {
         }
     }
 
-    func update(_ id: ResourceID, _ change: @Sendable (inout Tenant) throws -> Void) async throws -> Tenant? {
+    func update(
+        _ id: ResourceID, audit: AuditEvent?, _ change: @Sendable (inout Tenant) throws -> Void
+    ) async throws -> Tenant? {
         try await backend.transaction { database in
             guard
                 let row = try await database.raw(
@@ -69,11 +77,12 @@ struct SQLTenantRepository: TenantRepository {
                 WHERE id = \(bind: id.rawValue)
                 """).run()
             try await SQLChangeFeed.publish(.tenant, id.rawValue, on: database, engine: backend.engine)
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
             return tenant
         }
     }
 
-    func delete(_ id: ResourceID) async throws -> Bool {
+    func delete(_ id: ResourceID, audit: AuditEvent?) async throws -> Bool {
         try await backend.transaction { database in
             guard
                 try await database.raw(
@@ -85,6 +94,7 @@ struct SQLTenantRepository: TenantRepository {
             }
             try await database.raw("DELETE FROM tenants WHERE id = \(bind: id.rawValue)").run()
             try await SQLChangeFeed.publish(.tenant, id.rawValue, on: database, engine: backend.engine)
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
             return true
         }
     }
