@@ -13,6 +13,7 @@ public struct Store: Sendable {
     public let changes: any ChangeFeed
     public let audit: any AuditLog
     public let reporting: any ReportingRepository
+    public let documents: any DocumentRepository
     public let migrator: Migrator
 
     public init(backend: any DatabaseBackend) {
@@ -24,6 +25,7 @@ public struct Store: Sendable {
         self.changes = SQLChangeFeed(backend: backend)
         self.audit = SQLAuditLog(backend: backend)
         self.reporting = SQLReporting(backend: backend)
+        self.documents = SQLDocumentRepository(backend: backend)
         self.migrator = Migrator(backend: backend)
     }
 

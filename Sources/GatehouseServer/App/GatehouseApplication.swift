@@ -30,6 +30,9 @@ public enum GatehouseApplication {
         APIKeyRoutes(environment: environment).register(on: router)
         ServiceAccountRoutes(environment: environment).register(on: router)
         AuthRoutes(environment: environment).register(on: router)
+        ProvisioningRoutes(environment: environment).register(on: router)
+        AuditRoutes(environment: environment).register(on: router)
+        ReportingRoutes(environment: environment).register(on: router)
         table.value = RouteTable(router: router)
         return router
     }
@@ -49,8 +52,15 @@ public enum GatehouseApplication {
             configuration: .init(
                 address: .hostname(environment.options.host, port: environment.options.port),
                 serverName: nil),
-            services: [follower, flusher],
+            services: [follower, flusher] + retention(environment: environment, logger: logger),
             logger: logger)
+    }
+}
+
+extension GatehouseApplication {
+    static func retention(environment: ServerEnvironment, logger: Logger) -> [any Service] {
+        guard let age = environment.options.auditRetention else { return [] }
+        return [AuditRetention(store: environment.store, retention: age, interval: .seconds(3600), logger: logger)]
     }
 }
 

@@ -17,17 +17,26 @@ struct RouteTable: Sendable {
     }
 
     init(router: Router<GatehouseContext>) {
-        self.init(routes: router.routes.map { Route(method: $0.method.rawValue, template: $0.path.description) })
+        // A recursive capture (`**`) is documented as one `{path}` parameter.
+        self.init(routes: router.routes.map {
+            Route(method: $0.method.rawValue, template: $0.path.description.replacingOccurrences(of: "/**", with: "/{path}"))
+        })
     }
 
     /// The methods registered for paths matching `path`.
     func allowedMethods(for path: String) -> [String] {
         let components = path.split(separator: "/")
         var methods = Set<String>()
-        for (route, template) in parsed where Self.matches(template, components) {
+        for (route, template) in parsed where Self.matches(template, components) || Self.matchesPrefix(template, components) {
             methods.insert(route.method)
         }
         return methods.sorted()
+    }
+
+    /// A template ending in `{path}` (a recursive capture) matches any longer path.
+    static func matchesPrefix(_ template: [Substring], _ path: [Substring]) -> Bool {
+        guard template.last == "{path}", path.count >= template.count else { return false }
+        return matches(Array(template.dropLast()), Array(path.prefix(template.count - 1)))
     }
 
     static func matches(_ template: [Substring], _ path: [Substring]) -> Bool {

@@ -111,6 +111,28 @@ enum OpenAPISchemas {
             "type": string, "id": string, "tenant_id": nullable("string"), "partner_id": nullable("string"),
             "scopes": strings, "permissions": strings, "expires_at": nullable("string"),
         ], required: ["type", "id", "scopes", "permissions"]),
+        "Document": object([:], closed: false),
+        "AuditEvent": object([
+            "id": string, "tenant_id": nullable("string"), "occurred_at": timestamp,
+            "actor": object(["type": string, "id": nullable("string")], required: ["type", "id"]),
+            "action": string, "target": nullable("string"),
+            "outcome": .object(["type": "string", "enum": ["success", "failure", "denied"]]),
+            "request_id": nullable("string"), "ip": nullable("string"), "user_agent": nullable("string"),
+            "details": .object(["type": "object", "additionalProperties": .object(["type": "string"])]),
+        ], required: ["id", "occurred_at", "actor", "action", "outcome"]),
+        "AuditEventList": list(of: "AuditEvent"),
+        "ChainVerification": object(
+            ["valid": .object(["type": "boolean"]), "events_checked": integer, "first_invalid": string],
+            required: ["valid", "events_checked"]),
+        "RequestLogEntry": object([
+            "id": string, "time": timestamp, "method": string, "route": string, "status": integer,
+            "latency_ms": .object(["type": "number"]), "key_id": nullable("string"),
+        ], required: ["id", "time", "method", "route", "status", "latency_ms"]),
+        "RequestLogList": list(of: "RequestLogEntry"),
+        "UsageRow": object(
+            ["meter": string, "key_id": string, "period_start": timestamp, "quantity": integer],
+            required: ["meter", "key_id", "period_start", "quantity"]),
+        "UsageList": list(of: "UsageRow"),
     ]
 
     static let strings: JSONValue = .object(["type": "array", "items": .object(["type": "string"])])
