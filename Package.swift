@@ -82,6 +82,7 @@ let package = Package(
                 "GatehouseStorage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             path: "Tests/GatehouseTestSupport",
             swiftSettings: swiftSettings

@@ -185,3 +185,31 @@ extension TestServer {
         throw TestServerError.unexpected("\(uri) did not answer \(status) within \(limit)")
     }
 }
+
+import SQLKit
+
+extension TestServer {
+    /// Runs raw SQL on the server's database, behind the server's back (tamper tests).
+    public func executeSQL(_ sql: String) async throws {
+        try await store.backend.transaction { database in
+            try await database.raw("\(unsafeRaw: sql)").run()
+        }
+    }
+
+    /// Every stored audit event, as text, for searching.
+    public func allAuditRowsText() async throws -> String {
+        try await store.backend.read { database in
+            let rows = try await database.raw("SELECT * FROM audit_events").all()
+            return try rows.map { row in
+                try row.allColumns.map { column in
+                    (try? row.decode(column: column, as: String?.self)).flatMap { $0 } ?? ""
+                }.joined(separator: "|")
+            }.joined(separator: "\n")
+        }
+    }
+
+    /// Writes the buffered request log, usage counts and failure audit events now.
+    public func flushTelemetry() async throws {
+        try await environment.telemetry.flush(to: store)
+    }
+}
