@@ -29,7 +29,7 @@ public final class KeyUsageRecorder: Sendable {
         }
     }
 
-    func flush(to store: Store) async throws {
+    public func flush(to store: Store) async throws {
         let uses = drain()
         do {
             try await store.apiKeys.recordUse(uses)

@@ -119,7 +119,7 @@ struct SQLReporting: ReportingRepository {
         return try await backend.read { database in
             try await database.raw("""
                 SELECT meter, key_id, (period_start / \(literal: width)) * \(literal: width) AS period,
-                    SUM(quantity) AS quantity FROM usage_hourly
+                    CAST(SUM(quantity) AS BIGINT) AS quantity FROM usage_hourly
                 """ + condition + " GROUP BY meter, key_id, period ORDER BY period, meter, key_id LIMIT 10000").all()
                 .map { row in
                     UsageRow(
