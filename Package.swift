@@ -71,7 +71,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "gatehouse-bench",
-            dependencies: ["GatehouseServer"],
+            dependencies: ["GatehouseServer", "GatehouseStorage", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/gatehouse-bench",
             swiftSettings: swiftSettings
         ),

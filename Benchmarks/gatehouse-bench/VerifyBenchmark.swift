@@ -11,14 +11,23 @@ import GatehouseStorage
 /// before a route runs. Also reports the heap the index holds.
 ///
 ///     swift run -c release gatehouse-bench [keys...]    # default: 1000 1000000
+///     swift run -c release gatehouse-bench storage DATABASE_URL
 @main
-struct VerifyBenchmark {
-    static func main() throws {
-        let sizes = CommandLine.arguments.dropFirst().compactMap(Int.init)
+struct Bench {
+    static func main() async throws {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "storage", arguments.count == 2 {
+            try await StorageBenchmark.run(url: try DatabaseURL(parsing: arguments[1]))
+            return
+        }
+        let sizes = arguments.compactMap(Int.init)
         for size in sizes.isEmpty ? [1_000, 1_000_000] : sizes {
-            try measure(keys: size)
+            try VerifyBenchmark.measure(keys: size)
         }
     }
+}
+
+enum VerifyBenchmark {
 
     static func measure(keys count: Int) throws {
         let baseline = heapBytes()

@@ -18,6 +18,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on. Env: GATEHOUSE_PORT.")
     var port: Int?
 
+    @Option(help: "Purge audit events older than this many days. Env: GATEHOUSE_AUDIT_RETENTION_DAYS. Default: keep.")
+    var auditRetentionDays: Int?
+
+    @Option(help: "Share of requests kept in the request log, 0 to 1. Env: GATEHOUSE_REQUEST_LOG_SAMPLE_RATE.")
+    var requestLogSampleRate: Double?
+
+    @Option(help: "Earlier versions kept per document. Env: GATEHOUSE_REVISIONS_KEPT.")
+    var revisionsKept: Int?
+
     func run() async throws {
         let logger = try common.makeLogger()
         let masterKey = try MasterKeySource.load(options: common, logger: logger)
@@ -29,6 +38,22 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("Invalid port \(portText).")
         }
         options.port = resolvedPort
+        if let days = try common.setting(
+            auditRetentionDays.map(String.init), env: "GATEHOUSE_AUDIT_RETENTION_DAYS", key: "audit_retention_days")
+        {
+            guard let value = Int(days), value > 0 else { throw ValidationError("Invalid audit retention \(days).") }
+            options.auditRetention = .seconds(value * 86_400)
+        }
+        if let rate = try common.setting(
+            requestLogSampleRate.map { String($0) }, env: "GATEHOUSE_REQUEST_LOG_SAMPLE_RATE", key: "request_log_sample_rate")
+        {
+            guard let value = Double(rate), (0...1).contains(value) else { throw ValidationError("Invalid sample rate \(rate).") }
+            options.requestLogSampleRate = value
+        }
+        if let kept = try common.setting(revisionsKept.map(String.init), env: "GATEHOUSE_REVISIONS_KEPT", key: "revisions_kept") {
+            guard let value = Int(kept), (0...10_000).contains(value) else { throw ValidationError("Invalid revisions \(kept).") }
+            options.revisionsKept = value
+        }
         logger.info("Starting Gatehouse", metadata: ["database": "\(url)", "version": "\(GatehouseVersion.current)"])
 
         let backend = try await url.openBackend(logger: logger)

@@ -36,15 +36,33 @@ import Testing
         request.setValue("Bearer \(adminKey)", forHTTPHeaderField: "Authorization")
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = Data(#"{"name":"E2E"}"#.utf8)
-        let (_, response) = try await URLSession.shared.data(for: request)
+        let (created, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 201)
+        let tenant = try #require(
+            (try JSONSerialization.jsonObject(with: created) as? [String: Any])?["id"] as? String)
 
-        kill(server.processIdentifier, SIGTERM)
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(10)
-        while server.isRunning && clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!server.isRunning, "the server stops on SIGTERM")
+        // A write, then an immediate stop: its request-log row is still buffered and must be
+        // flushed by the graceful shutdown, not lost.
+        var write = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/provisioning/tenants/\(tenant)/users/u1")!)
+        write.httpMethod = "POST"
+        write.setValue("Bearer \(adminKey)", forHTTPHeaderField: "Authorization")
+        write.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        write.httpBody = Data(#"{"name":"Ada"}"#.utf8)
+        let (_, written) = try await URLSession.shared.data(for: write)
+        #expect((written as? HTTPURLResponse)?.statusCode == 201)
+
+        try await GatehouseBinary.stop(server)
         #expect(server.terminationStatus == 0)
+
+        let restarted = try GatehouseBinary.start(binary, ["serve", "--port", "\(port)"], in: directory)
+        defer { if restarted.isRunning { restarted.terminate() } }
+        _ = try await GatehouseBinary.waitForHealth(port: port, within: .seconds(20))
+        var report = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/reporting/tenants/\(tenant)/requests")!)
+        report.setValue("Bearer \(adminKey)", forHTTPHeaderField: "Authorization")
+        let (body, _) = try await URLSession.shared.data(for: report)
+        let rows = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["data"] as? [[String: Any]] ?? []
+        #expect(rows.contains { $0["method"] as? String == "POST" && $0["status"] as? Int == 201 })
+        try await GatehouseBinary.stop(restarted)
     }
 }
 
@@ -110,6 +128,15 @@ enum GatehouseBinary {
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process
+    }
+
+    /// SIGTERM, then waits up to ten seconds for a graceful exit.
+    static func stop(_ process: Process) async throws {
+        kill(process.processIdentifier, SIGTERM)
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(10)
+        while process.isRunning && clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        guard !process.isRunning else { throw Failure(description: "the server did not stop on SIGTERM") }
     }
 
     static func waitForHealth(port: Int, within limit: Duration) async throws -> Int {
