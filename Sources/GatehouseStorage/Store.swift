@@ -14,6 +14,7 @@ public struct Store: Sendable {
     public let audit: any AuditLog
     public let reporting: any ReportingRepository
     public let documents: any DocumentRepository
+    public let signingKeys: any SigningKeyRepository
     public let migrator: Migrator
 
     public init(backend: any DatabaseBackend) {
@@ -26,6 +27,7 @@ public struct Store: Sendable {
         self.audit = SQLAuditLog(backend: backend)
         self.reporting = SQLReporting(backend: backend)
         self.documents = SQLDocumentRepository(backend: backend)
+        self.signingKeys = SQLSigningKeyRepository(backend: backend)
         self.migrator = Migrator(backend: backend)
     }
 

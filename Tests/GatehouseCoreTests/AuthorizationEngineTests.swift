@@ -72,7 +72,9 @@ struct AuthorizationEngineTests {
         Case(grants: ["provisioning:users.read"], method: "GET", path: "/api/v1/provisioning/tenants/t1/users/", allowed: true),
         Case(grants: ["provisioning:users.read"], method: "GET", path: "//api//v1/provisioning/tenants/t1//users", allowed: true),
         Case(grants: ["provisioning:users.read"], method: "GET", path: "/api/v1/provisioning/tenants/t1/%75sers", allowed: true),
-        Case(grants: ["provisioning:users.read"], method: "GET", path: "/api/v1/Provisioning/tenants/t1/Users", allowed: true),
+        Case(grants: ["provisioning:users.read"], method: "GET", path: "/api/v1/Provisioning/tenants/t1/users", allowed: true),
+        Case(grants: ["provisioning:users.read"], method: "GET", path: "/api/v1/provisioning/tenants/t1/Users", allowed: false),
+        Case(grants: ["provisioning:read"], method: "GET", path: "/api/v1/provisioning/tenants/t1/Users", allowed: true),
         Case(grants: ["provisioning:users.read"], method: "get", path: "/api/v1/provisioning/tenants/t1/users", allowed: true),
     ]
 

@@ -124,7 +124,7 @@ import Testing
             let tenant = try await server.makeTenant()
             let key = try await server.makeKey(tenant: tenant, scopes: ["iam:read"])
             let uri = "/api/v1/iam/tenants/\(tenant)/api-keys/\(key.id)"
-            let rotated = try await server.admin(.post, "\(uri)/rotate", json: ["grace_seconds": 1])
+            let rotated = try await server.admin(.post, "\(uri)/rotate", json: ["grace_seconds": 3])
             #expect(rotated.status == 200)
             let fresh = try #require(rotated["key"]?.stringValue)
             #expect(fresh != key.secret)
@@ -132,7 +132,7 @@ import Testing
             #expect(rotated["start"]?.stringValue == APIKeyFormat.start(of: fresh))
             try await server.waitUntilIndexed(fresh)
             #expect(try await server.request(.get, "/api/v1/auth/whoami", key: key.secret).status == 200, "grace")
-            _ = try await server.waitForStatus(401, "/api/v1/auth/whoami", key: key.secret, within: .seconds(5))
+            _ = try await server.waitForStatus(401, "/api/v1/auth/whoami", key: key.secret, within: .seconds(8))
             let denied = try await server.request(.get, "/api/v1/auth/whoami", key: key.secret)
             #expect(denied.json["error"]?["message"]?.stringValue?.contains("rotated out") == true)
             #expect(try await server.request(.get, "/api/v1/auth/whoami", key: fresh).status == 200)

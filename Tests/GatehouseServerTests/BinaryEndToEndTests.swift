@@ -41,15 +41,28 @@ import Testing
         let tenant = try #require(
             (try JSONSerialization.jsonObject(with: created) as? [String: Any])?["id"] as? String)
 
+        var keyRequest = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/iam/tenants/\(tenant)/api-keys")!)
+        keyRequest.httpMethod = "POST"
+        keyRequest.setValue("Bearer \(adminKey)", forHTTPHeaderField: "Authorization")
+        keyRequest.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        keyRequest.httpBody = Data(#"{"scopes":["provisioning:*"]}"#.utf8)
+        let (keyBody, _) = try await URLSession.shared.data(for: keyRequest)
+        let tenantKey = try #require((try JSONSerialization.jsonObject(with: keyBody) as? [String: Any])?["key"] as? String)
+
         // A write, then an immediate stop: its request-log row is still buffered and must be
         // flushed by the graceful shutdown, not lost.
         var write = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/provisioning/tenants/\(tenant)/users/u1")!)
         write.httpMethod = "POST"
-        write.setValue("Bearer \(adminKey)", forHTTPHeaderField: "Authorization")
+        write.setValue("Bearer \(tenantKey)", forHTTPHeaderField: "Authorization")
         write.setValue("application/json", forHTTPHeaderField: "Content-Type")
         write.httpBody = Data(#"{"name":"Ada"}"#.utf8)
-        let (_, written) = try await URLSession.shared.data(for: write)
-        #expect((written as? HTTPURLResponse)?.statusCode == 201)
+        var status = 0
+        for _ in 0..<50 where status != 201 {  // until the new key reaches the index
+            let (_, written) = try await URLSession.shared.data(for: write)
+            status = (written as? HTTPURLResponse)?.statusCode ?? 0
+            if status != 201 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(status == 201)
 
         try await GatehouseBinary.stop(server)
         #expect(server.terminationStatus == 0)

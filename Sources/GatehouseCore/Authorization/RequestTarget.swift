@@ -50,7 +50,9 @@ public struct RequestTarget: Sendable, Equatable {
             tenantID = String(segments[4])
             resourceIndex = 5
         }
-        let resource = segments.count > resourceIndex ? segments[resourceIndex].lowercased() : nil
+        // The resource keeps its case: scopes are lowercase, so a collection named `Users` is
+        // not reached by `provisioning:users.read` (only by api-wide scopes).
+        let resource = segments.count > resourceIndex ? String(segments[resourceIndex]) : nil
         let rest = segments.count > resourceIndex + 1 ? Array(segments[(resourceIndex + 1)...]) : []
         let verb = sensitiveVerb(api: api, resource: resource, method: upperMethod, rest: rest) ?? operation
         return RequestTarget(api: api, resource: resource, action: verb, tenantID: tenantID)

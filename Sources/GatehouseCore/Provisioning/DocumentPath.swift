@@ -30,6 +30,9 @@ public struct DocumentPath: Sendable, Hashable, CustomStringConvertible {
                 "'\(segment.prefix(140))' is not a valid collection or document id: use 1 to 128 of A-Z a-z 0-9 . _ -"
                     + " (and not . or .. or _revisions).")
         }
+        guard segments.reduce(0, { $0 + $1.utf8.count + 1 }) <= 1024 else {
+            throw .badRequest("The document path is longer than 1024 characters.")
+        }
         self.segments = segments
         self.kind = kind
     }

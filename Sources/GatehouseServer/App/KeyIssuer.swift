@@ -39,27 +39,58 @@ struct KeyIssuer {
 
 /// Validation of the fields a key is created or edited with.
 enum KeyFields {
-    /// Scopes must parse, and a non-platform principal may only grant what it holds itself
-    /// (no key can mint a broader key).
+    /// Scopes must parse, and every principal — platform service accounts included — may
+    /// only grant what it holds itself: no credential can mint a broader one. (The bootstrap
+    /// admin holds `*`.)
     static func scopes(_ texts: [String], grantedBy principal: Principal) throws(GatehouseError) -> [String] {
         guard texts.count <= 100 else { throw .invalid("scopes", "at most 100 scopes") }
         let parsed = try Scope.parseAll(texts)
-        if !principal.isPlatform {
-            for (index, scope) in parsed.enumerated() where !scope.isCovered(by: principal.scopes) {
-                throw .permissionDenied(
-                    "scopes[\(index)] '\(scope)' is broader than this credential's own scopes; a key can only grant what it holds.",
-                    required: [scope.description])
-            }
+        for (index, scope) in parsed.enumerated() where !scope.isCovered(by: principal.scopes) {
+            throw .permissionDenied(
+                "scopes[\(index)] '\(scope)' is broader than this credential's own scopes; a key can only grant what it holds.",
+                required: [scope.description])
         }
         return Array(distinct(parsed.map(\.description)))
     }
 
-    static func permissions(_ names: [String]) throws(GatehouseError) -> [String] {
+    /// Service permissions: well-formed, and within the granting principal's own.
+    static func permissions(_ names: [String], grantedBy principal: Principal) throws(GatehouseError) -> [String] {
         guard names.count <= 100 else { throw .invalid("permissions", "at most 100 permissions") }
         for (index, name) in names.enumerated() where !(name == "*" || Scope.isName(Substring(name))) {
             throw .invalid("permissions[\(index)]", "must be * or a lowercase name such as llm, stt, tts, search, image")
         }
+        for (index, name) in names.enumerated()
+        where !(principal.permissions.contains("*") || (name != "*" && principal.permissions.contains(name))) {
+            throw .permissionDenied(
+                "permissions[\(index)] '\(name)' is not among this credential's own permissions.", required: [name])
+        }
         return Array(distinct(names))
+    }
+
+    /// A key made or changed by an expiring credential expires no later than it does.
+    static func expiry(_ requested: Date?, grantedBy principal: Principal) throws(GatehouseError) -> Date? {
+        let date = try requested.map { date throws(GatehouseError) in try expiry(date) }
+        guard let limit = principal.expiresAt else { return date }
+        guard let date else { return limit }
+        guard date <= limit else {
+            throw .permissionDenied("expires_at is later than this credential's own expiry (\(Timestamp.format(limit))).")
+        }
+        return date
+    }
+
+    /// Changing, rotating or revoking a key needs authority over it: the caller must hold
+    /// every scope and permission the key has. Otherwise a key-manager key could rotate an
+    /// owner's `*` key and receive its new secret.
+    static func requireAuthority(over key: APIKeyRecord, by principal: Principal) throws(GatehouseError) {
+        let held = key.scopes.compactMap { try? Scope(parsing: $0) }
+        if let broader = held.first(where: { !$0.isCovered(by: principal.scopes) }) {
+            throw .permissionDenied(
+                "The key holds '\(broader)', which this credential does not; only a credential at least as broad may change it.",
+                required: [broader.description])
+        }
+        if !principal.permissions.contains("*"), let permission = key.permissions.first(where: { !principal.permissions.contains($0) }) {
+            throw .permissionDenied("The key holds the permission '\(permission)', which this credential does not.")
+        }
     }
 
     static func metadata(_ value: JSONValue) throws(GatehouseError) -> JSONValue {

@@ -60,8 +60,15 @@ public struct Authenticator: Sendable {
                 error: .unauthenticated(
                     "This secret was rotated out; its grace period ended at \(Timestamp.format(secretExpiry))."))
         }
-        if let tenantID = entry.key.tenantID, tenants.entry(tenantID)?.status == .suspended {
-            return Lookup(status: .tenantSuspended, entry: entry, error: .tenantSuspended)
+        if let tenantID = entry.key.tenantID {
+            switch tenants.entry(tenantID)?.status {
+            case nil:
+                return Lookup(status: .notFound, entry: nil, error: .unauthenticated("The API key's tenant no longer exists."))
+            case .suspended:
+                return Lookup(status: .tenantSuspended, entry: entry, error: .tenantSuspended)
+            case .active:
+                break
+            }
         }
         return Lookup(status: .valid, entry: entry, error: nil)
     }

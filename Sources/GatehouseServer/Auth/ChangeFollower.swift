@@ -96,7 +96,7 @@ public struct ChangeFollower: Service {
             let tenant = try await store.tenants.get(id)
             tenants.update(id, with: tenant)
             if tenant == nil { index.removeTenant(id) }
-        case .partner:
+        case .partner, .signingKey:
             break
         }
     }

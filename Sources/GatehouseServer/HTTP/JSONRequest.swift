@@ -34,9 +34,14 @@ extension Request {
         return Data(buffer: buffer)
     }
 
-    /// A query parameter, or `nil` when absent.
-    func query(_ name: String) -> String? {
-        uri.queryParameters.get(name)
+    /// A query parameter, or `nil` when absent. Control characters (a NUL cannot even be
+    /// stored by PostgreSQL) are refused.
+    func query(_ name: String) throws(GatehouseError) -> String? {
+        guard let value = uri.queryParameters.get(name) else { return nil }
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .badRequest("The query parameter \(name) contains control characters.")
+        }
+        return value
     }
 }
 

@@ -52,6 +52,6 @@ extension Request {
     /// `limit`, `cursor` and `offset` of a list request, validated.
     func pageRequest(list: String, codec: CursorCodec) throws(GatehouseError) -> PageRequest {
         try PageRequest.parse(
-            limit: query("limit"), cursor: query("cursor"), offset: query("offset"), list: list, codec: codec)
+            limit: try query("limit"), cursor: try query("cursor"), offset: try query("offset"), list: list, codec: codec)
     }
 }

@@ -72,10 +72,11 @@ struct AuthorizationMiddleware: RouterMiddleware {
         throw .permissionDenied("This credential cannot act on that tenant; use a credential of the tenant itself.")
     }
 
-    /// Partners reach `admin/tenants/{tenantId}[/...]` for their own tenants only.
+    /// Partners reach `admin/tenants/{tenantId}[/...]` of their own tenants, to read them
+    /// and to PATCH their name and settings (the route refuses status and partner changes).
     func authorizeAdmin(target: RequestTarget, request: Request, principal: Principal) throws(GatehouseError) {
         if principal.isPlatform { return }
-        if principal.kind == .partner {
+        if principal.kind == .partner, request.method == .get || request.method == .patch {
             let segments = request.uri.path.split(separator: "/")
             if segments.count >= 5, segments[3] == "tenants", let tenantID = ResourceID(String(segments[4]), kind: .tenant) {
                 try authorize(principal, toActOn: tenantID)

@@ -59,7 +59,9 @@ struct RequestConventionsMiddleware: RouterMiddleware {
     /// denial — the audit event, all buffered for the next batch write.
     private func record(_ request: Request, context: Context, route: String, status: Int, duration: Duration) {
         let facts = context.facts.snapshot
-        let tenantID = facts.tenantID ?? facts.principal?.tenantID
+        // A tenant's reports show its own credentials' traffic; platform and partner calls on
+        // its data are logged without a tenant (and audited where they change something).
+        let tenantID = facts.principal?.tenantID
         let now = Timestamp.now
         let entry = RequestLogEntry(
             tenantID: tenantID, keyID: facts.keyID?.rawValue, occurredAt: now, method: request.method.rawValue,

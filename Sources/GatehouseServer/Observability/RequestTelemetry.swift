@@ -20,8 +20,8 @@ public final class RequestTelemetry: Sendable {
 
     /// The share of requests written to the request log (1 = every request).
     let sampleRate: Double
-    /// Past this many buffered rows, further request-log rows are dropped (usage and audit
-    /// never are) until the next flush: a database outage must not exhaust memory.
+    /// Past this many buffered rows, further request-log rows and failure events are dropped
+    /// until the next flush: a database outage must not exhaust memory.
     let maximumBufferedRequests = 100_000
     private let pending = Mutex(Pending())
 
@@ -34,7 +34,9 @@ public final class RequestTelemetry: Sendable {
         pending.withLock { pending in
             if sampled, pending.requests.count < maximumBufferedRequests { pending.requests.append(entry) }
             if let bucket { pending.usage[bucket, default: 0] += 1 }
-            if let event { pending.audit.append(event) }
+            // Capped like the request log: an outage plus a flood of bad credentials must not
+            // exhaust memory. (Changes are audited in their own transactions, never here.)
+            if let event, pending.audit.count < maximumBufferedRequests { pending.audit.append(event) }
         }
     }
 

@@ -59,9 +59,9 @@ struct APIKeyRoutes {
         let issued = try await KeyIssuer(store: environment.store).issue(.init(
             name: try KeyFields.name(body.name), tenantID: tenantID, owner: owner, ownerID: ownerID,
             scopes: try KeyFields.scopes(body.scopes ?? [], grantedBy: principal),
-            permissions: try KeyFields.permissions(body.permissions ?? ["*"]),
+            permissions: try KeyFields.permissions(body.permissions ?? principal.permissions, grantedBy: principal),
             metadata: try KeyFields.metadata(body.metadata ?? [:]), rateLimit: body.rateLimit,
-            expiresAt: try body.expiresAt.map { try KeyFields.expiry($0) }, prefix: tenant.settings.keyPrefix,
+            expiresAt: try KeyFields.expiry(body.expiresAt, grantedBy: principal), prefix: tenant.settings.keyPrefix,
             createdBy: principal.id),
             audit: context.auditEvent("api_key.create", target: nil))
         return try JSONResponse.make(APIKeyView(record: issued.record, secret: issued.secret), status: .created)
@@ -129,12 +129,16 @@ struct APIKeyRoutes {
         let body = try await request.decodeJSON(as: UpdateBody.self, limit: limit)
         let principal = try context.requirePrincipal()
         let existing = try await key(in: context)
+        try KeyFields.requireAuthority(over: existing, by: principal)
         let name = try body.name.map { try DisplayName.validate($0) }
         let scopes = try body.scopes.map { try KeyFields.scopes($0, grantedBy: principal) }
-        let permissions = try body.permissions.map { try KeyFields.permissions($0) }
+        let permissions = try body.permissions.map { try KeyFields.permissions($0, grantedBy: principal) }
         let metadata = try body.metadata.map { try KeyFields.metadata($0) }
-        let expiresAt = try body.expiresAt.map { date in try date.map { try KeyFields.expiry($0) } }
+        let expiresAt = try body.expiresAt.map { date in try KeyFields.expiry(date, grantedBy: principal) }
         try body.rateLimit??.validate(field: "rate_limit")
+        if body.rateLimit != nil, existing.id.rawValue == principal.id, !principal.isPlatform {
+            throw GatehouseError.permissionDenied("A key cannot change its own rate limit.")
+        }
         let rateLimit = body.rateLimit
         let audit = context.auditEvent(
             "api_key.update", target: existing.id.rawValue, details: ["fields": body.changedFields.joined(separator: ",")])
@@ -154,6 +158,7 @@ struct APIKeyRoutes {
 
     @Sendable func revoke(request: Request, context: GatehouseContext) async throws -> Response {
         let existing = try await key(in: context)
+        try KeyFields.requireAuthority(over: existing, by: try context.requirePrincipal())
         if existing.revokedAt == nil {
             _ = try await keys.update(existing.id, audit: context.auditEvent("api_key.revoke", target: existing.id.rawValue)) {
                 key in
@@ -179,6 +184,7 @@ struct APIKeyRoutes {
             throw GatehouseError.invalid("grace_seconds", "must be between 0 and \(Self.maximumGrace)")
         }
         let existing = try await key(in: context)
+        try KeyFields.requireAuthority(over: existing, by: try context.requirePrincipal())
         guard existing.revokedAt == nil else { throw GatehouseError.conflict("The key is revoked; it cannot be rotated.") }
         let prefix = String(existing.start.prefix(while: { $0 != "_" }))
         let secret = APIKeyFormat.generate(prefix: APIKeyFormat.isValidPrefix(prefix) ? prefix : TenantSettings.defaultKeyPrefix)

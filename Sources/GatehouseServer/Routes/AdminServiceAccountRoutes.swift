@@ -42,7 +42,7 @@ struct AdminServiceAccountRoutes {
         let body = try await request.decodeJSON(as: CreateBody.self, limit: environment.options.maxBodyBytes)
         let principal = try context.requirePrincipal()
         let scopes = try KeyFields.scopes(body.scopes ?? [], grantedBy: principal)
-        let expiresAt = try body.expiresAt.map { try KeyFields.expiry($0) }
+        let expiresAt = try KeyFields.expiry(body.expiresAt, grantedBy: principal)
         let account = try ServiceAccountFields.make(
             name: body.name, description: body.description, tenantID: nil, createdBy: principal.id)
         try await environment.store.serviceAccounts.create(
@@ -70,7 +70,7 @@ struct AdminServiceAccountRoutes {
         let issued = try await KeyIssuer(store: environment.store).issue(.init(
             name: try DisplayName.validate(body.name), tenantID: nil, owner: .partner, ownerID: partnerID.rawValue,
             scopes: try KeyFields.scopes(body.scopes ?? [], grantedBy: principal),
-            expiresAt: try body.expiresAt.map { try KeyFields.expiry($0) }, prefix: "gkp", createdBy: principal.id),
+            expiresAt: try KeyFields.expiry(body.expiresAt, grantedBy: principal), prefix: "gkp", createdBy: principal.id),
             audit: context.auditEvent("api_key.create", target: nil, tenant: .some(nil), details: ["partner_id": partnerID.rawValue]))
         return try JSONResponse.make(APIKeyView(record: issued.record, secret: issued.secret), status: .created)
     }

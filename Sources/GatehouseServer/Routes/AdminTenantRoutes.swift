@@ -47,8 +47,8 @@ struct AdminTenantRoutes {
     @Sendable func list(request: Request, context: GatehouseContext) async throws -> Response {
         let page = try request.pageRequest(list: "admin.tenants", codec: environment.cursors)
         var filter = TenantFilter()
-        if let partner = request.query("partner_id") { filter.partnerID = try PartnerIDField.parse(partner, in: "query") }
-        if let status = request.query("status") {
+        if let partner = try request.query("partner_id") { filter.partnerID = try PartnerIDField.parse(partner, in: "query") }
+        if let status = try request.query("status") {
             guard let parsed = TenantStatus(rawValue: status) else {
                 throw GatehouseError.badRequest("status must be active or suspended.")
             }
@@ -94,6 +94,9 @@ struct AdminTenantRoutes {
         let id = try context.pathID("tenantId", .tenant)
         var request = request
         let body = try await request.decodeJSON(as: UpdateBody.self, limit: environment.options.maxBodyBytes)
+        if context.principal?.isPlatform != true, body.status != nil || body.partnerID != nil {
+            throw GatehouseError.permissionDenied("Only the platform changes a tenant's status or partner.")
+        }
         let name = try body.name.map { try DisplayName.validate($0) }
         let partner: ResourceID?? = try body.partnerID.map { raw in try raw.map { try PartnerIDField.parse($0) } }
         let settingsPatch = body.settings

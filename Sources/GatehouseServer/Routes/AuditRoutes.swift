@@ -57,9 +57,9 @@ extension AuditFilter {
     /// `from`, `to` (RFC 3339), `actor`, `action`, `outcome` from the query string.
     init(request: Request) throws(GatehouseError) {
         self.init(
-            from: try Self.time(request.query("from"), "from"), to: try Self.time(request.query("to"), "to"),
-            actor: request.query("actor"), action: request.query("action"))
-        if let outcome = request.query("outcome") {
+            from: try Self.time(try request.query("from"), "from"), to: try Self.time(try request.query("to"), "to"),
+            actor: try request.query("actor"), action: try request.query("action"))
+        if let outcome = try request.query("outcome") {
             guard let parsed = AuditEvent.Outcome(rawValue: outcome) else {
                 throw .badRequest("outcome must be success, failure or denied.")
             }

@@ -76,14 +76,15 @@ struct ProvisioningRoutes {
         var request = request
         let body = try await objectBody(&request)
         let ifMatch = IfMatch(request.headers[.ifMatch])
+        let author = try context.requirePrincipal().id
         let result = try await documents.write(
-            tenant: tenant, path: path, by: try context.requirePrincipal().id,
+            tenant: tenant, path: path, by: author,
             keepRevisions: environment.options.revisionsKept, audit: context.auditEvent("document.write", target: path.path)
         ) { current in
             try ifMatch.check(current)
+            try Self.checkSize(body, author: author)
             return body
         }
-        try Self.checkSize(result.document.data)
         return try documentResponse(result.document, status: result.created ? .created : .ok)
     }
 
@@ -94,14 +95,15 @@ struct ProvisioningRoutes {
         var request = request
         let patch = try await objectBody(&request)
         let ifMatch = IfMatch(request.headers[.ifMatch])
+        let author = try context.requirePrincipal().id
         let result = try await documents.write(
-            tenant: tenant, path: path, by: try context.requirePrincipal().id,
+            tenant: tenant, path: path, by: author,
             keepRevisions: environment.options.revisionsKept, audit: context.auditEvent("document.merge", target: path.path)
         ) { current in
             guard let current else { throw GatehouseError.notFound("No document at \(path) to merge into.") }
             try ifMatch.check(current)
             guard case .object(let merged) = JSONMergePatch.apply(.object(patch), to: current.data) else { return [:] }
-            try Self.checkSize(.object(merged))
+            try Self.checkSize(merged, author: author)
             return merged
         }
         return try documentResponse(result.document)
@@ -127,8 +129,13 @@ struct ProvisioningRoutes {
         return object
     }
 
-    static func checkSize(_ document: JSONValue) throws {
-        let size = (try? JSONEncoder().encode(document).count) ?? 0
+    /// The document as it will be stored — stamped — must fit in 1 MiB. Checked inside the
+    /// write, so an oversized document is never committed.
+    static func checkSize(_ document: [String: JSONValue], author: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let stamped = DocumentStamp.apply(to: document, at: Timestamp.nowMilliseconds, by: author)
+        let size = (try? encoder.encode(stamped).count) ?? 0
         guard size <= documentLimit else { throw GatehouseError.payloadTooLarge(limitBytes: documentLimit) }
     }
 

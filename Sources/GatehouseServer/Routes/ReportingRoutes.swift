@@ -39,7 +39,7 @@ struct ReportingRoutes {
             return parsed
         } ?? .hour
         let rows = try await environment.store.reporting.usage(
-            tenant: tenant, meter: request.query("meter"), keyID: request.query("key_id"), from: filter.from, to: filter.to,
+            tenant: tenant, meter: try request.query("meter"), keyID: try request.query("key_id"), from: filter.from, to: filter.to,
             granularity: granularity)
         return try JSONResponse.make(
             ListEnvelope(page: Page(items: rows, total: rows.count, nextAfter: nil), list: "", codec: environment.cursors,

@@ -71,6 +71,9 @@ enum ServiceAccountFields {
     {
         let now = Timestamp.now
         if let description, description.count > 1000 { throw .invalid("description", "at most 1000 characters") }
+        if let description, description.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) {
+            throw .invalid("description", "must not contain control characters")
+        }
         return ServiceAccount(
             id: .generate(.serviceAccount, now: now), tenantID: tenantID, name: try DisplayName.validate(name),
             description: description, createdBy: createdBy, createdAt: now, updatedAt: now)

@@ -150,6 +150,19 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 4, name: "signing keys", statements: [
+            """
+            CREATE TABLE signing_keys (
+                kid {id} PRIMARY KEY,
+                algorithm TEXT NOT NULL,
+                public_key TEXT NOT NULL,
+                private_key_sealed TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                retired_at BIGINT NULL,
+                published_until BIGINT NULL
+            )
+            """,
+        ]),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -93,6 +93,7 @@ public struct ChangeEvent: Sendable, Equatable {
         case tenant
         case partner
         case apiKey = "api_key"
+        case signingKey = "signing_key"
     }
 
     public var sequence: Int64

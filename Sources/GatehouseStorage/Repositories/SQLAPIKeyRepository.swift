@@ -163,7 +163,8 @@ struct SQLAPIKeyRepository: APIKeyRepository {
     func recordUse(_ uses: [ResourceID: Date]) async throws {
         guard !uses.isEmpty else { return }
         try await backend.transaction { database in
-            for (id, date) in uses {
+            // Sorted, so concurrent flushes on several nodes lock rows in one order.
+            for (id, date) in uses.sorted(by: { $0.key < $1.key }) {
                 let millis = SQLColumn.millis(date)
                 try await database.raw("""
                     UPDATE api_keys SET last_used_at = \(bind: millis)

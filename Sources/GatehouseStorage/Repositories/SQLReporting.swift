@@ -84,7 +84,9 @@ struct SQLReporting: ReportingRepository {
                         \(bind: entry.status), \(bind: entry.latencyMicroseconds))
                     """).run()
             }
-            for (bucket, quantity) in usage {
+            // Sorted, so concurrent flushes on several nodes lock rows in one order.
+            let ordered = usage.sorted { ($0.key.tenantID, $0.key.meter, $0.key.keyID, $0.key.periodStart) < ($1.key.tenantID, $1.key.meter, $1.key.keyID, $1.key.periodStart) }
+            for (bucket, quantity) in ordered {
                 try await database.raw("""
                     INSERT INTO usage_hourly (tenant_id, key_id, meter, period_start, quantity)
                     VALUES (\(bind: bucket.tenantID.rawValue), \(bind: bucket.keyID), \(bind: bucket.meter),
@@ -93,7 +95,9 @@ struct SQLReporting: ReportingRepository {
                     DO UPDATE SET quantity = usage_hourly.quantity + excluded.quantity
                     """).run()
             }
-            try await SQLAuditLog.append(audit, on: database, engine: backend.engine)
+            // Grouped by chain (stable within a chain), so chain locks are taken in one order.
+            let byChain = audit.enumerated().sorted { ($0.element.chain, $0.offset) < ($1.element.chain, $1.offset) }.map(\.element)
+            try await SQLAuditLog.append(byChain, on: database, engine: backend.engine)
         }
     }
 

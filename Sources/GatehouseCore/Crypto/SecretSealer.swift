@@ -1,0 +1,28 @@
+import Crypto
+import Foundation
+
+/// Seals small secrets at rest (signing keys' private halves) with AES-256-GCM under a
+/// key derived from the master key for that purpose. The associated data binds a sealed
+/// value to what it is (its kid), so a sealed value copied to another row does not open.
+public struct SecretSealer: Sendable {
+    let key: SymmetricKey
+
+    public init(masterKey: MasterKey, purpose: String) {
+        self.key = masterKey.derive(purpose: purpose)
+    }
+
+    public func seal(_ plaintext: Data, binding context: String) throws -> String {
+        let box = try AES.GCM.seal(plaintext, using: key, authenticating: Data(context.utf8))
+        guard let combined = box.combined else { throw SealError.failed }
+        return combined.base64EncodedString()
+    }
+
+    public func open(_ sealed: String, binding context: String) throws -> Data {
+        guard let data = Data(base64Encoded: sealed) else { throw SealError.failed }
+        return try AES.GCM.open(AES.GCM.SealedBox(combined: data), using: key, authenticating: Data(context.utf8))
+    }
+
+    public enum SealError: Error {
+        case failed
+    }
+}
