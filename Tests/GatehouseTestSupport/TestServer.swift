@@ -111,23 +111,6 @@ public struct TestReply: Sendable {
     public subscript(key: String) -> JSONValue? { json[key] }
 }
 
-extension JSONValue {
-    public var stringValue: String? {
-        if case .string(let string) = self { return string }
-        return nil
-    }
-
-    public var intValue: Int? {
-        if case .int(let int) = self { return Int(int) }
-        return nil
-    }
-
-    public var arrayValue: [JSONValue]? {
-        if case .array(let array) = self { return array }
-        return nil
-    }
-}
-
 extension TestServer {
     /// Waits until this node's credential index knows `secret` (the change follower polls
     /// the feed); fails after two seconds.
@@ -211,5 +194,17 @@ extension TestServer {
     /// Writes the buffered request log, usage counts and failure audit events now.
     public func flushTelemetry() async throws {
         try await environment.telemetry.flush(to: store)
+    }
+}
+
+extension TestServer {
+    /// The stored signing keys as text, to check that no private key is stored in the clear.
+    public func allSigningKeyText() async throws -> String {
+        try await store.backend.read { database in
+            try await database.raw("SELECT * FROM signing_keys").all().map { row in
+                try row.allColumns.map { (try? row.decode(column: $0, as: String?.self)).flatMap { $0 } ?? "" }
+                    .joined(separator: "|")
+            }.joined(separator: "\n")
+        }
     }
 }

@@ -11,6 +11,8 @@ public struct Principal: Sendable, Equatable {
         case partner
         /// A tenant API key (a user's or a tenant service account's).
         case apiKey = "api_key"
+        /// A short-lived JWT minted from an API key (`POST /auth/token`); `id` is the parent key.
+        case accessToken = "access_token"
     }
 
     public var kind: Kind

@@ -26,6 +26,26 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    public var stringValue: String? {
+        if case .string(let string) = self { return string }
+        return nil
+    }
+
+    public var intValue: Int? {
+        if case .int(let int) = self { return Int(int) }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let array) = self { return array }
+        return nil
+    }
+
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let object) = self { return object }
+        return nil
+    }
+
     /// Nesting depth: scalars are 0, `{}` and `[]` are 1.
     public var depth: Int {
         switch self {

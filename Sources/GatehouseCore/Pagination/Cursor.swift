@@ -44,6 +44,9 @@ public struct CursorCodec: Sendable {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// Decodes unpadded base64url (JWT segments, cursors).
+    public static func data(base64URLString text: Substring) -> Data? { data(base64URL: text) }
+
     static func data(base64URL: Substring) -> Data? {
         guard base64URL.utf8.count < 4096 else { return nil }
         var base64 = base64URL.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

@@ -20,7 +20,8 @@ public enum GatehouseApplication {
         let table = RouteTableBox()
         router.add(middleware: RequestConventionsMiddleware(
             metrics: environment.metrics, telemetry: environment.telemetry, routes: { table.value }, logger: logger))
-        router.add(middleware: AuthenticationMiddleware(authenticator: environment.authenticator, usage: environment.usage))
+        router.add(middleware: AuthenticationMiddleware(
+            authenticator: environment.authenticator, usage: environment.usage, tokens: environment.tokens))
         router.add(middleware: AuthorizationMiddleware(tenants: environment.tenants))
         HealthRoutes(environment: environment).register(on: router)
         MetaRoutes(environment: environment).register(on: router)
@@ -33,6 +34,7 @@ public enum GatehouseApplication {
         ProvisioningRoutes(environment: environment).register(on: router)
         AuditRoutes(environment: environment).register(on: router)
         ReportingRoutes(environment: environment).register(on: router)
+        TokenRoutes(environment: environment).register(on: router)
         table.value = RouteTable(router: router)
         return router
     }
@@ -43,7 +45,7 @@ public enum GatehouseApplication {
     ) async throws -> some ApplicationProtocol {
         let follower = try await ChangeFollower.warm(
             store: environment.store, index: environment.index, tenants: environment.tenants,
-            options: environment.options, logger: logger)
+            signingKeys: environment.signingKeys, options: environment.options, logger: logger)
         let flusher = TelemetryFlusher(
             telemetry: environment.telemetry, keyUsage: environment.usage, store: environment.store,
             interval: environment.options.usageFlushInterval, logger: logger)

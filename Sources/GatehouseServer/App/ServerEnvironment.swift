@@ -10,6 +10,8 @@ public struct ServerEnvironment: Sendable {
     public let tenants: TenantDirectory
     public let usage: KeyUsageRecorder
     public let telemetry: RequestTelemetry
+    public let signingKeys: SigningKeyRing
+    public let tokens: TokenService
     public let cursors: CursorCodec
     public let metrics: HTTPMetrics
     public let options: ServerOptions
@@ -22,6 +24,10 @@ public struct ServerEnvironment: Sendable {
         self.tenants = TenantDirectory()
         self.usage = KeyUsageRecorder()
         self.telemetry = RequestTelemetry(sampleRate: options.requestLogSampleRate)
+        self.signingKeys = SigningKeyRing(masterKey: masterKey)
+        self.tokens = TokenService(
+            ring: signingKeys, index: index, authenticator: Authenticator(index: index, tenants: tenants),
+            issuer: options.issuer, masterKey: masterKey)
         self.cursors = CursorCodec(key: masterKey.derive(purpose: "cursor"))
         self.metrics = HTTPMetrics()
         self.options = options
@@ -50,13 +56,19 @@ public struct ServerOptions: Sendable {
     public var revisionsKept: Int
     /// Audit events older than this are purged; `nil` keeps them forever.
     public var auditRetention: Duration?
+    /// The public base URL: `iss` of tokens and the audience this API accepts.
+    public var issuer: String
+    /// The algorithm of new signing keys.
+    public var signingAlgorithm: SigningKeyRing.Algorithm
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 2 * 1024 * 1024,
         changePollInterval: Duration = .milliseconds(500), fullResyncInterval: Duration = .seconds(300),
         usageFlushInterval: Duration = .seconds(1), requestLogSampleRate: Double = 1, revisionsKept: Int = 20,
-        auditRetention: Duration? = nil
+        auditRetention: Duration? = nil, issuer: String? = nil, signingAlgorithm: SigningKeyRing.Algorithm = .eddsa
     ) {
+        self.issuer = issuer ?? "http://\(host):\(port)"
+        self.signingAlgorithm = signingAlgorithm
         self.usageFlushInterval = usageFlushInterval
         self.requestLogSampleRate = requestLogSampleRate
         self.revisionsKept = revisionsKept

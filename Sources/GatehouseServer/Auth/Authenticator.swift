@@ -44,6 +44,11 @@ public struct Authenticator: Sendable {
         guard let entry = index.lookup(APIKeyFormat.digest(secret)) else {
             return Lookup(status: .notFound, entry: nil, error: .unauthenticated("The API key is not known."))
         }
+        return status(of: entry, now: now)
+    }
+
+    /// Whether an indexed secret is usable now: revocation, expiry, rotation, tenant status.
+    func status(of entry: CredentialIndex.Entry, now: Date) -> Lookup {
         if let revokedAt = entry.key.revokedAt {
             return Lookup(
                 status: .revoked, entry: entry,

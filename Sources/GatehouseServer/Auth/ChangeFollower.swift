@@ -15,19 +15,23 @@ public struct ChangeFollower: Service {
     let store: Store
     let index: CredentialIndex
     let tenants: TenantDirectory
+    let signingKeys: SigningKeyRing
     let options: ServerOptions
     let logger: Logger
     let startSequence: Int64
 
     /// Loads everything; call before the server accepts requests.
     public static func warm(
-        store: Store, index: CredentialIndex, tenants: TenantDirectory, options: ServerOptions, logger: Logger
+        store: Store, index: CredentialIndex, tenants: TenantDirectory, signingKeys: SigningKeyRing,
+        options: ServerOptions, logger: Logger
     ) async throws -> ChangeFollower {
         // Read the feed position first: changes that land during the load are replayed.
         let sequence = try await store.changes.latestSequence()
         try await reloadAll(store: store, index: index, tenants: tenants)
+        try await signingKeys.load(from: store, algorithm: options.signingAlgorithm)
         return ChangeFollower(
-            store: store, index: index, tenants: tenants, options: options, logger: logger, startSequence: sequence)
+            store: store, index: index, tenants: tenants, signingKeys: signingKeys, options: options, logger: logger,
+            startSequence: sequence)
     }
 
     static func reloadAll(store: Store, index: CredentialIndex, tenants: TenantDirectory) async throws {
@@ -96,7 +100,9 @@ public struct ChangeFollower: Service {
             let tenant = try await store.tenants.get(id)
             tenants.update(id, with: tenant)
             if tenant == nil { index.removeTenant(id) }
-        case .partner, .signingKey:
+        case .signingKey:
+            try await signingKeys.load(from: store, algorithm: options.signingAlgorithm)
+        case .partner:
             break
         }
     }

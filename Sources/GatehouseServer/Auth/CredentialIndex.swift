@@ -15,13 +15,16 @@ public final class CredentialIndex: Sendable {
         let key: APIKeyRecord
         let principal: Principal
         let secretExpiresAt: Date?
+        /// The digest of the secret this entry stands for.
+        let digest: SecretDigest
         /// `GET /auth/whoami`'s body, encoded on first use: it depends on the principal only.
         let whoamiBody = Mutex<ByteBuffer?>(nil)
 
-        init(key: APIKeyRecord, principal: Principal, secretExpiresAt: Date?) {
+        init(key: APIKeyRecord, principal: Principal, secretExpiresAt: Date?, digest: SecretDigest) {
             self.key = key
             self.principal = principal
             self.secretExpiresAt = secretExpiresAt
+            self.digest = digest
         }
     }
 
@@ -38,7 +41,8 @@ public final class CredentialIndex: Sendable {
             var digests: [SecretDigest] = []
             for secret in indexed.secrets {
                 guard let digest = SecretDigest(hex: secret.hash) else { continue }
-                byDigest[digest] = Entry(key: indexed.key, principal: principal, secretExpiresAt: secret.expiresAt)
+                byDigest[digest] = Entry(
+                    key: indexed.key, principal: principal, secretExpiresAt: secret.expiresAt, digest: digest)
                 digests.append(digest)
             }
             digestsByKey[indexed.key.id] = digests
@@ -51,6 +55,11 @@ public final class CredentialIndex: Sendable {
 
     func lookup(_ digest: SecretDigest) -> Entry? {
         state.withLock { $0.byDigest[digest] }
+    }
+
+    /// The secrets' digests of one key (at most two live, plus recently rotated-out ones).
+    func digests(ofKey keyID: ResourceID) -> [SecretDigest] {
+        state.withLock { $0.digestsByKey[keyID] ?? [] }
     }
 
     /// Whether the index holds this secret (live or not).

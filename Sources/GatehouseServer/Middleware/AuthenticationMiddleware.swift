@@ -8,10 +8,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = GatehouseContext
     let authenticator: Authenticator
     let usage: KeyUsageRecorder
+    let tokens: TokenService
+
+    /// Three dot-separated parts: a compact JWS. API keys never contain a dot.
+    static func looksLikeJWT(_ credential: String) -> Bool {
+        credential.utf8.lazy.filter { $0 == UInt8(ascii: ".") }.count == 2
+    }
 
     static func isPublic(_ path: String) -> Bool {
         path == "/health" || path == "/metrics" || path == "/openapi.json" || path == "/api/v1/health"
-            || path.hasPrefix("/.well-known/")
+            || path == "/api/v1/auth/config" || path.hasPrefix("/.well-known/")
     }
 
     func handle(
@@ -24,6 +30,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         let now = Date()
+        if Self.looksLikeJWT(credential) {
+            let (principal, parent) = try await tokens.authenticate(credential, now: now)
+            context.principal = principal
+            context.facts.update {
+                $0.principal = principal
+                $0.keyID = parent.key.id
+            }
+            return try await next(request, context)
+        }
         let entry = try authenticator.authenticatedEntry(credential, now: now)
         context.principal = entry.principal
         context.credential = entry

@@ -96,9 +96,3 @@ enum OpenAPIDocument {
     }
 }
 
-extension JSONValue {
-    var objectValue: [String: JSONValue]? {
-        if case .object(let object) = self { return object }
-        return nil
-    }
-}

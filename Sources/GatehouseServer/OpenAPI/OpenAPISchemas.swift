@@ -112,6 +112,12 @@ enum OpenAPISchemas {
             "scopes": strings, "permissions": strings, "expires_at": nullable("string"),
         ], required: ["type", "id", "scopes", "permissions"]),
         "Document": object([:], closed: false),
+        "TokenRequest": object([
+            "scopes": strings, "ttl_seconds": .object(["type": "integer", "minimum": 1, "maximum": 3600]), "audience": string,
+        ]),
+        "TokenResponse": object(
+            ["access_token": string, "token_type": string, "expires_in": integer, "scope": string],
+            required: ["access_token", "token_type", "expires_in", "scope"]),
         "AuditEvent": object([
             "id": string, "tenant_id": nullable("string"), "occurred_at": timestamp,
             "actor": object(["type": string, "id": nullable("string")], required: ["type", "id"]),
