@@ -27,6 +27,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Earlier versions kept per document. Env: GATEHOUSE_REVISIONS_KEPT.")
     var revisionsKept: Int?
 
+    @Option(help: "Public base URL: the issuer of tokens. Env: GATEHOUSE_ISSUER. Default: http://HOST:PORT.")
+    var issuer: String?
+
+    @Option(help: "Algorithm of new signing keys: EdDSA or ES256. Env: GATEHOUSE_SIGNING_ALGORITHM.")
+    var signingAlgorithm: String?
+
     func run() async throws {
         let logger = try common.makeLogger()
         let masterKey = try MasterKeySource.load(options: common, logger: logger)
@@ -49,6 +55,14 @@ struct Serve: AsyncParsableCommand {
         {
             guard let value = Double(rate), (0...1).contains(value) else { throw ValidationError("Invalid sample rate \(rate).") }
             options.requestLogSampleRate = value
+        }
+        options.issuer = try common.setting(issuer, env: "GATEHOUSE_ISSUER", key: "issuer")
+            ?? "http://\(options.host):\(options.port)"
+        if let algorithm = try common.setting(signingAlgorithm, env: "GATEHOUSE_SIGNING_ALGORITHM", key: "signing_algorithm") {
+            guard let parsed = SigningKeyRing.Algorithm(rawValue: algorithm) else {
+                throw ValidationError("Unknown signing algorithm \(algorithm); use EdDSA or ES256.")
+            }
+            options.signingAlgorithm = parsed
         }
         if let kept = try common.setting(revisionsKept.map(String.init), env: "GATEHOUSE_REVISIONS_KEPT", key: "revisions_kept") {
             guard let value = Int(kept), (0...10_000).contains(value) else { throw ValidationError("Invalid revisions \(kept).") }

@@ -40,4 +40,21 @@ import Testing
             }
         }
     }
+
+    @Test func signingKeyRotationReachesTheOtherNode() async throws {
+        try await TestServer.run { nodeA throws in
+            let tenant = try await nodeA.makeTenant()
+            let key = try await nodeA.makeKey(tenant: tenant, scopes: ["iam:read"])
+            try await nodeA.secondNode(options: Self.secondNodeOptions) { nodeB throws in
+                let rotated = try await nodeA.admin(.post, "/api/v1/admin/signing-keys/rotate", json: [:])
+                #expect(rotated.status == 200)
+                let token = try #require(
+                    try await nodeA.request(.post, "/api/v1/auth/token", key: key.secret)["access_token"]?.stringValue)
+                _ = try await nodeB.waitForStatus(200, "/api/v1/auth/whoami", key: token, within: .seconds(1))
+                let revoked = try await nodeA.admin(.delete, "/api/v1/iam/tenants/\(tenant)/api-keys/\(key.id)")
+                #expect(revoked.status == 204)
+                _ = try await nodeB.waitForStatus(401, "/api/v1/auth/whoami", key: token, within: .seconds(1))
+            }
+        }
+    }
 }
