@@ -15,6 +15,7 @@ public struct Store: Sendable {
     public let reporting: any ReportingRepository
     public let documents: any DocumentRepository
     public let signingKeys: any SigningKeyRepository
+    public let oauthClients: any OAuthClientRepository
     public let migrator: Migrator
 
     public init(backend: any DatabaseBackend) {
@@ -28,6 +29,7 @@ public struct Store: Sendable {
         self.reporting = SQLReporting(backend: backend)
         self.documents = SQLDocumentRepository(backend: backend)
         self.signingKeys = SQLSigningKeyRepository(backend: backend)
+        self.oauthClients = SQLOAuthClientRepository(backend: backend)
         self.migrator = Migrator(backend: backend)
     }
 

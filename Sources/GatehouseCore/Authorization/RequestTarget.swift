@@ -65,7 +65,7 @@ extension Substring {
 
 extension String {
     /// Percent-decoding that fails on malformed escapes instead of passing them through.
-    var removingPercentEncodingStrict: String? {
+    public var removingPercentEncodingStrict: String? {
         guard contains("%") else { return self }
         var bytes: [UInt8] = []
         var iterator = utf8.makeIterator()

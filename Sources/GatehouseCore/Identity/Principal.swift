@@ -13,6 +13,8 @@ public struct Principal: Sendable, Equatable {
         case apiKey = "api_key"
         /// A short-lived JWT minted from an API key (`POST /auth/token`); `id` is the parent key.
         case accessToken = "access_token"
+        /// An OAuth 2.0 client's access token (client credentials grant); `id` is the client.
+        case oauthClient = "oauth_client"
     }
 
     public var kind: Kind

@@ -35,6 +35,8 @@ public enum GatehouseApplication {
         AuditRoutes(environment: environment).register(on: router)
         ReportingRoutes(environment: environment).register(on: router)
         TokenRoutes(environment: environment).register(on: router)
+        OAuthClientRoutes(environment: environment).register(on: router)
+        OAuthRoutes(environment: environment).register(on: router)
         table.value = RouteTable(router: router)
         return router
     }
@@ -45,7 +47,7 @@ public enum GatehouseApplication {
     ) async throws -> some ApplicationProtocol {
         let follower = try await ChangeFollower.warm(
             store: environment.store, index: environment.index, tenants: environment.tenants,
-            signingKeys: environment.signingKeys, options: environment.options, logger: logger)
+            signingKeys: environment.signingKeys, oauth: environment.oauth, options: environment.options, logger: logger)
         let flusher = TelemetryFlusher(
             telemetry: environment.telemetry, keyUsage: environment.usage, store: environment.store,
             interval: environment.options.usageFlushInterval, logger: logger)

@@ -12,6 +12,7 @@ public struct ServerEnvironment: Sendable {
     public let telemetry: RequestTelemetry
     public let signingKeys: SigningKeyRing
     public let tokens: TokenService
+    public let oauth: OAuthState
     public let cursors: CursorCodec
     public let metrics: HTTPMetrics
     public let options: ServerOptions
@@ -25,9 +26,10 @@ public struct ServerEnvironment: Sendable {
         self.usage = KeyUsageRecorder()
         self.telemetry = RequestTelemetry(sampleRate: options.requestLogSampleRate)
         self.signingKeys = SigningKeyRing(masterKey: masterKey)
+        self.oauth = OAuthState()
         self.tokens = TokenService(
-            ring: signingKeys, index: index, authenticator: Authenticator(index: index, tenants: tenants),
-            issuer: options.issuer, masterKey: masterKey)
+            ring: signingKeys, index: index, authenticator: Authenticator(index: index, tenants: tenants), oauth: oauth,
+            tenants: tenants, issuer: options.issuer, masterKey: masterKey)
         self.cursors = CursorCodec(key: masterKey.derive(purpose: "cursor"))
         self.metrics = HTTPMetrics()
         self.options = options

@@ -16,22 +16,24 @@ public struct ChangeFollower: Service {
     let index: CredentialIndex
     let tenants: TenantDirectory
     let signingKeys: SigningKeyRing
+    let oauth: OAuthState
     let options: ServerOptions
     let logger: Logger
     let startSequence: Int64
 
     /// Loads everything; call before the server accepts requests.
     public static func warm(
-        store: Store, index: CredentialIndex, tenants: TenantDirectory, signingKeys: SigningKeyRing,
+        store: Store, index: CredentialIndex, tenants: TenantDirectory, signingKeys: SigningKeyRing, oauth: OAuthState,
         options: ServerOptions, logger: Logger
     ) async throws -> ChangeFollower {
         // Read the feed position first: changes that land during the load are replayed.
         let sequence = try await store.changes.latestSequence()
         try await reloadAll(store: store, index: index, tenants: tenants)
         try await signingKeys.load(from: store, algorithm: options.signingAlgorithm)
+        try await oauth.load(from: store)
         return ChangeFollower(
-            store: store, index: index, tenants: tenants, signingKeys: signingKeys, options: options, logger: logger,
-            startSequence: sequence)
+            store: store, index: index, tenants: tenants, signingKeys: signingKeys, oauth: oauth, options: options,
+            logger: logger, startSequence: sequence)
     }
 
     static func reloadAll(store: Store, index: CredentialIndex, tenants: TenantDirectory) async throws {
@@ -102,6 +104,11 @@ public struct ChangeFollower: Service {
             if tenant == nil { index.removeTenant(id) }
         case .signingKey:
             try await signingKeys.load(from: store, algorithm: options.signingAlgorithm)
+        case .oauthClient:
+            guard let id = ResourceID(change.entityID, kind: .client) else { return }
+            oauth.update(client: id, tenant: try await store.oauthClients.get(id)?.tenantID)
+        case .revokedToken:
+            try await oauth.reloadRevoked(from: store)
         case .partner:
             break
         }

@@ -17,7 +17,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     static func isPublic(_ path: String) -> Bool {
         path == "/health" || path == "/metrics" || path == "/openapi.json" || path == "/api/v1/health"
-            || path == "/api/v1/auth/config" || path.hasPrefix("/.well-known/")
+            || path == "/api/v1/auth/config" || path.hasPrefix("/.well-known/") || path.hasPrefix("/oauth/")
     }
 
     func handle(
@@ -35,7 +35,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             context.principal = principal
             context.facts.update {
                 $0.principal = principal
-                $0.keyID = parent.key.id
+                $0.keyID = parent?.key.id
             }
             return try await next(request, context)
         }

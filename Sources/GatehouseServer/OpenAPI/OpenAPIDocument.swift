@@ -69,7 +69,12 @@ enum OpenAPIDocument {
         case .admin, .scoped:
             result["security"] = .array([.object(["bearer": .array([])]), .object(["apiKey": .array([])])])
         }
-        if let schema = operation.requestSchema {
+        if operation.requestSchema == "Form" {
+            result["requestBody"] = .object([
+                "required": true,
+                "content": .object(["application/x-www-form-urlencoded": .object(["schema": .object(["type": "object"])])]),
+            ])
+        } else if let schema = operation.requestSchema {
             result["requestBody"] = .object(["required": true, "content": jsonContent(schema)])
         }
         return result

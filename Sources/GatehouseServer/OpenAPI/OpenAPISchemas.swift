@@ -112,6 +112,14 @@ enum OpenAPISchemas {
             "scopes": strings, "permissions": strings, "expires_at": nullable("string"),
         ], required: ["type", "id", "scopes", "permissions"]),
         "Document": object([:], closed: false),
+        "OAuthClient": object([
+            "id": string, "client_id": string, "tenant_id": string, "name": string, "scopes": strings,
+            "grant_types": strings, "secret_start": string, "previous_secret_expires_at": nullable("string"),
+            "created_by": nullable("string"), "created_at": timestamp, "updated_at": timestamp, "client_secret": string,
+        ], required: ["id", "client_id", "name", "scopes"]),
+        "OAuthClientList": list(of: "OAuthClient"),
+        "CreateOAuthClient": object(["name": string, "scopes": strings], required: ["name"]),
+        "UpdateOAuthClient": object(["name": string, "scopes": strings]),
         "TokenRequest": object([
             "scopes": strings, "ttl_seconds": .object(["type": "integer", "minimum": 1, "maximum": 3600]), "audience": string,
         ]),

@@ -41,6 +41,8 @@ struct AdminTenantRoutes {
             settings: try TenantSettings().merging(body.settings ?? .object([:])),
             createdAt: now, updatedAt: now)
         try await tenants.create(tenant, audit: context.auditEvent("tenant.create", target: tenant.id.rawValue, tenant: .some(nil)))
+        // Read-your-writes on this node; the change feed tells the others.
+        environment.tenants.update(tenant.id, with: tenant)
         return try JSONResponse.make(TenantView(tenant), status: .created)
     }
 
@@ -112,6 +114,7 @@ struct AdminTenantRoutes {
             tenant.updatedAt = Timestamp.now
         }
         guard let updated else { throw GatehouseError.notFound("No tenant has this id.") }
+        environment.tenants.update(id, with: updated)
         return try JSONResponse.make(TenantView(updated))
     }
 
@@ -120,6 +123,7 @@ struct AdminTenantRoutes {
         guard try await tenants.delete(id, audit: context.auditEvent("tenant.delete", target: id.rawValue, tenant: .some(nil)))
         else { throw GatehouseError.notFound("No tenant has this id.") }
         environment.index.removeTenant(id)
+        environment.tenants.update(id, with: nil)
         return JSONResponse.noContent()
     }
 

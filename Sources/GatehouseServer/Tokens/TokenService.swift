@@ -12,9 +12,15 @@ import Synchronization
 /// soon as the index learns of it.
 public final class TokenService: Sendable {
     struct Cached: Sendable {
+        /// What the token was minted from, and must still be live on every use.
+        enum Parent: Sendable {
+            case apiKey(SecretDigest)
+            case client(ResourceID)
+        }
+
         let claims: AccessTokenClaims
         let expiresAt: Date
-        let parent: SecretDigest
+        let parent: Parent
     }
 
     public static let defaultTTL = 900
@@ -25,15 +31,22 @@ public final class TokenService: Sendable {
     let ring: SigningKeyRing
     let index: CredentialIndex
     let authenticator: Authenticator
+    let oauth: OAuthState
+    let tenants: TenantDirectory
     /// `iss` of every token, and the audience Gatehouse's own API accepts.
     public let issuer: String
     private let sidKey: SymmetricKey
     private let cache = Mutex<[SecretDigest: Cached]>([:])
 
-    init(ring: SigningKeyRing, index: CredentialIndex, authenticator: Authenticator, issuer: String, masterKey: MasterKey) {
+    init(
+        ring: SigningKeyRing, index: CredentialIndex, authenticator: Authenticator, oauth: OAuthState,
+        tenants: TenantDirectory, issuer: String, masterKey: MasterKey
+    ) {
         self.ring = ring
         self.index = index
         self.authenticator = authenticator
+        self.oauth = oauth
+        self.tenants = tenants
         self.issuer = issuer
         self.sidKey = masterKey.derive(purpose: "token-sid")
     }
@@ -63,7 +76,27 @@ public final class TokenService: Sendable {
         return Minted(token: try await ring.sign(claims), expiresIn: Int(expiry - issuedAt), scope: scope)
     }
 
-    func authenticate(_ token: String, now: Date) async throws(GatehouseError) -> (Principal, CredentialIndex.Entry) {
+    /// A client-credentials token: `sub` is the client.
+    func mint(for client: OAuthClient, scopes: [Scope], ttl: Int, now: Date) async throws -> Minted {
+        let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
+        let scope = scopes.map(\.description).joined(separator: " ")
+        let claims = AccessTokenClaims(
+            iss: issuer, sub: client.id.rawValue, aud: [issuer], exp: issuedAt + Int64(ttl), iat: issuedAt,
+            jti: ResourceID.generate(.event).rawValue.replacingOccurrences(of: "evt_", with: "jti_"),
+            tenantID: client.tenantID.rawValue, partnerID: nil, scope: scope, permissions: [], sid: nil)
+        return Minted(token: try await ring.sign(claims), expiresIn: ttl, scope: scope)
+    }
+
+    /// Verified claims of a token of ours, or `nil` (introspection answers `active: false`).
+    func introspect(_ token: String, now: Date) async -> AccessTokenClaims? {
+        guard let (principal, _) = try? await authenticateAny(token, now: now), principal.expiresAt.map({ $0 > now }) ?? true
+        else { return nil }
+        return cache.withLock { $0[APIKeyFormat.digest(token)]?.claims }
+    }
+
+    /// The principal of an API-key token (with the parent key's index entry) or of a
+    /// client token (no entry).
+    func authenticateAny(_ token: String, now: Date) async throws(GatehouseError) -> (Principal, CredentialIndex.Entry?) {
         let digest = APIKeyFormat.digest(token)
         let cached: Cached
         if let hit = cache.withLock({ $0[digest] }) {
@@ -81,7 +114,15 @@ public final class TokenService: Sendable {
         guard cached.expiresAt > now else {
             throw .unauthenticated("The token expired at \(Timestamp.format(cached.expiresAt)).")
         }
-        guard let parent = index.lookup(cached.parent) else {
+        guard !oauth.isRevoked(cached.claims.jti) else { throw .unauthenticated("The token was revoked.") }
+        let parentDigest: SecretDigest
+        switch cached.parent {
+        case .client(let clientID):
+            return (try clientPrincipal(cached, client: clientID), nil)
+        case .apiKey(let digest):
+            parentDigest = digest
+        }
+        guard let parent = index.lookup(parentDigest) else {
             throw .unauthenticated("The API key this token was minted from is no longer known.")
         }
         let status = authenticator.status(of: parent, now: now)
@@ -100,6 +141,10 @@ public final class TokenService: Sendable {
         return (principal, parent)
     }
 
+    func authenticate(_ token: String, now: Date) async throws(GatehouseError) -> (Principal, CredentialIndex.Entry?) {
+        try await authenticateAny(token, now: now)
+    }
+
     private func verify(_ token: String, now: Date) async throws(GatehouseError) -> Cached {
         let claims = try await ring.verify(token)
         guard claims.iss == issuer else { throw .unauthenticated("The token was issued by someone else.") }
@@ -111,11 +156,29 @@ public final class TokenService: Sendable {
         guard TimeInterval(claims.iat) <= now.timeIntervalSince1970 + Self.clockSkew else {
             throw .unauthenticated("The token is dated in the future.")
         }
+        if let clientID = ResourceID(claims.sub, kind: .client) {
+            return Cached(claims: claims, expiresAt: expiresAt, parent: .client(clientID))
+        }
         guard let keyID = ResourceID(claims.sub, kind: .apiKey), let sid = claims.sid,
             let parent = index.digests(ofKey: keyID).first(where: { self.sid(of: $0) == sid })
         else {
             throw .unauthenticated("The API key secret this token was minted with is no longer valid.")
         }
-        return Cached(claims: claims, expiresAt: expiresAt, parent: parent)
+        return Cached(claims: claims, expiresAt: expiresAt, parent: .apiKey(parent))
+    }
+
+    private func clientPrincipal(_ cached: Cached, client: ResourceID) throws(GatehouseError) -> Principal {
+        guard let tenantID = oauth.tenant(ofClient: client), tenantID.rawValue == cached.claims.tenantID else {
+            throw .unauthenticated("The OAuth client of this token no longer exists.")
+        }
+        switch tenants.entry(tenantID)?.status {
+        case nil: throw .unauthenticated("The OAuth client's tenant no longer exists.")
+        case .suspended: throw .tenantSuspended
+        case .active: break
+        }
+        return Principal(
+            kind: .oauthClient, id: client.rawValue, tenantID: tenantID,
+            scopes: cached.claims.scope.split(separator: " ").compactMap { try? Scope(parsing: String($0)) },
+            permissions: [], expiresAt: cached.expiresAt)
     }
 }

@@ -163,6 +163,31 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 5, name: "oauth clients, revoked tokens", statements: [
+            """
+            CREATE TABLE oauth_clients (
+                id {id} PRIMARY KEY,
+                tenant_id {id} NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                secret_hash TEXT NOT NULL,
+                secret_start TEXT NOT NULL,
+                previous_secret_hash TEXT NULL,
+                previous_secret_expires_at BIGINT NULL,
+                scopes TEXT NOT NULL,
+                created_by TEXT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX oauth_clients_tenant_id ON oauth_clients (tenant_id, id)",
+            """
+            CREATE TABLE revoked_tokens (
+                jti {id} PRIMARY KEY,
+                tenant_id {id} NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -94,6 +94,8 @@ public struct ChangeEvent: Sendable, Equatable {
         case partner
         case apiKey = "api_key"
         case signingKey = "signing_key"
+        case oauthClient = "oauth_client"
+        case revokedToken = "revoked_token"
     }
 
     public var sequence: Int64

@@ -11,6 +11,8 @@ struct SQLTenantRepository: TenantRepository {
         { "DELETE FROM api_key_secrets WHERE key_id IN (SELECT id FROM api_keys WHERE tenant_id = \(bind: $0))" },
         { "DELETE FROM api_keys WHERE tenant_id = \(bind: $0)" },
         { "DELETE FROM service_accounts WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM oauth_clients WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM revoked_tokens WHERE tenant_id = \(bind: $0)" },
         { "DELETE FROM document_revisions WHERE tenant_id = \(bind: $0)" },
         { "DELETE FROM documents WHERE tenant_id = \(bind: $0)" },
         { "DELETE FROM audit_events WHERE tenant_id = \(bind: $0)" },
