@@ -16,6 +16,7 @@ public struct Store: Sendable {
     public let documents: any DocumentRepository
     public let signingKeys: any SigningKeyRepository
     public let oauthClients: any OAuthClientRepository
+    public let users: any UserRepository
     public let migrator: Migrator
 
     public init(backend: any DatabaseBackend) {
@@ -30,6 +31,7 @@ public struct Store: Sendable {
         self.documents = SQLDocumentRepository(backend: backend)
         self.signingKeys = SQLSigningKeyRepository(backend: backend)
         self.oauthClients = SQLOAuthClientRepository(backend: backend)
+        self.users = SQLUserRepository(backend: backend)
         self.migrator = Migrator(backend: backend)
     }
 

@@ -54,6 +54,8 @@ public struct TestServer: Sendable {
         url: DatabaseURL, options: ServerOptions, logger: Logger, store: Store, adminKey: String,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
+        var options = options
+        options.passwordHashLogRounds = min(options.passwordHashLogRounds, 10)  // fast hashes in tests
         let environment = ServerEnvironment(store: store, masterKey: masterKey, options: options, logger: logger)
         let app = try await GatehouseApplication.make(environment: environment, logger: logger)
         return try await app.test(.router) { client in

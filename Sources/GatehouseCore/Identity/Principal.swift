@@ -15,6 +15,8 @@ public struct Principal: Sendable, Equatable {
         case accessToken = "access_token"
         /// An OAuth 2.0 client's access token (client credentials grant); `id` is the client.
         case oauthClient = "oauth_client"
+        /// A signed-in user of a tenant (session token); scopes are the union of its roles.
+        case user
     }
 
     public var kind: Kind

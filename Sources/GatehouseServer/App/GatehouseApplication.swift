@@ -37,6 +37,8 @@ public enum GatehouseApplication {
         TokenRoutes(environment: environment).register(on: router)
         OAuthClientRoutes(environment: environment).register(on: router)
         OAuthRoutes(environment: environment).register(on: router)
+        SessionRoutes(environment: environment).register(on: router)
+        UserRoutes(environment: environment).register(on: router)
         table.value = RouteTable(router: router)
         return router
     }
@@ -47,7 +49,8 @@ public enum GatehouseApplication {
     ) async throws -> some ApplicationProtocol {
         let follower = try await ChangeFollower.warm(
             store: environment.store, index: environment.index, tenants: environment.tenants,
-            signingKeys: environment.signingKeys, oauth: environment.oauth, options: environment.options, logger: logger)
+            signingKeys: environment.signingKeys, oauth: environment.oauth, users: environment.users,
+            options: environment.options, logger: logger)
         let flusher = TelemetryFlusher(
             telemetry: environment.telemetry, keyUsage: environment.usage, store: environment.store,
             interval: environment.options.usageFlushInterval, logger: logger)

@@ -13,6 +13,8 @@ public struct ServerEnvironment: Sendable {
     public let signingKeys: SigningKeyRing
     public let tokens: TokenService
     public let oauth: OAuthState
+    public let users: UserDirectory
+    let loginThrottle = LoginThrottle()
     public let cursors: CursorCodec
     public let metrics: HTTPMetrics
     public let options: ServerOptions
@@ -27,9 +29,10 @@ public struct ServerEnvironment: Sendable {
         self.telemetry = RequestTelemetry(sampleRate: options.requestLogSampleRate)
         self.signingKeys = SigningKeyRing(masterKey: masterKey)
         self.oauth = OAuthState()
+        self.users = UserDirectory()
         self.tokens = TokenService(
             ring: signingKeys, index: index, authenticator: Authenticator(index: index, tenants: tenants), oauth: oauth,
-            tenants: tenants, issuer: options.issuer, masterKey: masterKey)
+            tenants: tenants, users: users, issuer: options.issuer, masterKey: masterKey)
         self.cursors = CursorCodec(key: masterKey.derive(purpose: "cursor"))
         self.metrics = HTTPMetrics()
         self.options = options
@@ -62,6 +65,11 @@ public struct ServerOptions: Sendable {
     public var issuer: String
     /// The algorithm of new signing keys.
     public var signingAlgorithm: SigningKeyRing.Algorithm
+    /// Lifetime of a session's access token (seed 001: 24 h) and of its refresh token.
+    public var sessionTTL: Int = 86_400
+    public var refreshTTL: Int = 30 * 86_400
+    /// The scrypt cost of password hashes (log2 N); tests lower it.
+    public var passwordHashLogRounds: Int = 15
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 2 * 1024 * 1024,

@@ -17,6 +17,7 @@ public struct ChangeFollower: Service {
     let tenants: TenantDirectory
     let signingKeys: SigningKeyRing
     let oauth: OAuthState
+    let users: UserDirectory
     let options: ServerOptions
     let logger: Logger
     let startSequence: Int64
@@ -24,16 +25,17 @@ public struct ChangeFollower: Service {
     /// Loads everything; call before the server accepts requests.
     public static func warm(
         store: Store, index: CredentialIndex, tenants: TenantDirectory, signingKeys: SigningKeyRing, oauth: OAuthState,
-        options: ServerOptions, logger: Logger
+        users: UserDirectory, options: ServerOptions, logger: Logger
     ) async throws -> ChangeFollower {
         // Read the feed position first: changes that land during the load are replayed.
         let sequence = try await store.changes.latestSequence()
         try await reloadAll(store: store, index: index, tenants: tenants)
         try await signingKeys.load(from: store, algorithm: options.signingAlgorithm)
         try await oauth.load(from: store)
+        try await users.load(from: store)
         return ChangeFollower(
-            store: store, index: index, tenants: tenants, signingKeys: signingKeys, oauth: oauth, options: options,
-            logger: logger, startSequence: sequence)
+            store: store, index: index, tenants: tenants, signingKeys: signingKeys, oauth: oauth, users: users,
+            options: options, logger: logger, startSequence: sequence)
     }
 
     static func reloadAll(store: Store, index: CredentialIndex, tenants: TenantDirectory) async throws {
@@ -102,6 +104,10 @@ public struct ChangeFollower: Service {
             let tenant = try await store.tenants.get(id)
             tenants.update(id, with: tenant)
             if tenant == nil { index.removeTenant(id) }
+            users.update(roles: tenant == nil ? [] : try await store.users.roles(tenant: id), of: id)
+        case .user:
+            guard let id = ResourceID(change.entityID, kind: .user) else { return }
+            users.update(user: id, with: try await store.users.get(id))
         case .signingKey:
             try await signingKeys.load(from: store, algorithm: options.signingAlgorithm)
         case .oauthClient:

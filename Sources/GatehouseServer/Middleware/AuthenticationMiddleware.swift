@@ -18,6 +18,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     static func isPublic(_ path: String) -> Bool {
         path == "/health" || path == "/metrics" || path == "/openapi.json" || path == "/api/v1/health"
             || path == "/api/v1/auth/config" || path.hasPrefix("/.well-known/") || path.hasPrefix("/oauth/")
+            || SessionRoutes.publicPaths.contains(path)
     }
 
     func handle(

@@ -112,6 +112,22 @@ enum OpenAPISchemas {
             "scopes": strings, "permissions": strings, "expires_at": nullable("string"),
         ], required: ["type", "id", "scopes", "permissions"]),
         "Document": object([:], closed: false),
+        "Register": object(["email": string, "password": string, "name": string, "tenant_name": string],
+                           required: ["email", "password", "name"]),
+        "Login": object(["email": string, "password": string], required: ["email", "password"]),
+        "RefreshToken": object(["refresh_token": string], required: ["refresh_token"]),
+        "Session": object([
+            "access_token": string, "refresh_token": string, "token_type": string, "expires_in": integer,
+            "user_id": string, "tenant_id": string,
+        ], required: ["access_token", "refresh_token", "token_type", "expires_in"]),
+        "User": object([
+            "id": string, "tenant_id": string, "email": string, "name": string, "roles": strings,
+            "has_password": .object(["type": "boolean"]), "created_at": timestamp, "updated_at": timestamp,
+        ], required: ["id", "email", "roles"]),
+        "UserList": list(of: "User"),
+        "CreateUser": object(["email": string, "name": string, "roles": strings, "password": string], required: ["email", "name"]),
+        "UpdateUser": object(["name": string, "roles": strings]),
+        "SaveRole": object(["name": string, "scopes": strings, "description": string], required: ["name", "scopes"]),
         "OAuthClient": object([
             "id": string, "client_id": string, "tenant_id": string, "name": string, "scopes": strings,
             "grant_types": strings, "secret_start": string, "previous_secret_expires_at": nullable("string"),

@@ -16,6 +16,7 @@ public final class TokenService: Sendable {
         enum Parent: Sendable {
             case apiKey(SecretDigest)
             case client(ResourceID)
+            case user(ResourceID)
         }
 
         let claims: AccessTokenClaims
@@ -33,6 +34,7 @@ public final class TokenService: Sendable {
     let authenticator: Authenticator
     let oauth: OAuthState
     let tenants: TenantDirectory
+    let users: UserDirectory
     /// `iss` of every token, and the audience Gatehouse's own API accepts.
     public let issuer: String
     private let sidKey: SymmetricKey
@@ -40,8 +42,9 @@ public final class TokenService: Sendable {
 
     init(
         ring: SigningKeyRing, index: CredentialIndex, authenticator: Authenticator, oauth: OAuthState,
-        tenants: TenantDirectory, issuer: String, masterKey: MasterKey
+        tenants: TenantDirectory, users: UserDirectory, issuer: String, masterKey: MasterKey
     ) {
+        self.users = users
         self.ring = ring
         self.index = index
         self.authenticator = authenticator
@@ -87,6 +90,17 @@ public final class TokenService: Sendable {
         return Minted(token: try await ring.sign(claims), expiresIn: ttl, scope: scope)
     }
 
+    /// A session token for a user (`sub` is the user; scopes come from its roles at each use).
+    func mint(for user: User, ttl: Int, now: Date) async throws -> Minted {
+        let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
+        let claims = AccessTokenClaims(
+            iss: issuer, sub: user.id.rawValue, aud: [issuer], exp: issuedAt + Int64(ttl), iat: issuedAt,
+            jti: ResourceID.generate(.event).rawValue.replacingOccurrences(of: "evt_", with: "jti_"),
+            tenantID: user.tenantID.rawValue, partnerID: nil, scope: user.roles.joined(separator: " "),
+            permissions: ["*"], sid: nil)
+        return Minted(token: try await ring.sign(claims), expiresIn: ttl, scope: claims.scope)
+    }
+
     /// Verified claims of a token of ours, or `nil` (introspection answers `active: false`).
     func introspect(_ token: String, now: Date) async -> AccessTokenClaims? {
         guard let (principal, _) = try? await authenticateAny(token, now: now), principal.expiresAt.map({ $0 > now }) ?? true
@@ -119,6 +133,8 @@ public final class TokenService: Sendable {
         switch cached.parent {
         case .client(let clientID):
             return (try clientPrincipal(cached, client: clientID), nil)
+        case .user(let userID):
+            return (try userPrincipal(cached, user: userID), nil)
         case .apiKey(let digest):
             parentDigest = digest
         }
@@ -159,12 +175,29 @@ public final class TokenService: Sendable {
         if let clientID = ResourceID(claims.sub, kind: .client) {
             return Cached(claims: claims, expiresAt: expiresAt, parent: .client(clientID))
         }
+        if let userID = ResourceID(claims.sub, kind: .user) {
+            return Cached(claims: claims, expiresAt: expiresAt, parent: .user(userID))
+        }
         guard let keyID = ResourceID(claims.sub, kind: .apiKey), let sid = claims.sid,
             let parent = index.digests(ofKey: keyID).first(where: { self.sid(of: $0) == sid })
         else {
             throw .unauthenticated("The API key secret this token was minted with is no longer valid.")
         }
         return Cached(claims: claims, expiresAt: expiresAt, parent: .apiKey(parent))
+    }
+
+    private func userPrincipal(_ cached: Cached, user: ResourceID) throws(GatehouseError) -> Principal {
+        guard let parts = users.principalParts(of: user), parts.tenantID.rawValue == cached.claims.tenantID else {
+            throw .unauthenticated("The user of this session no longer exists.")
+        }
+        switch tenants.entry(parts.tenantID)?.status {
+        case nil: throw .unauthenticated("The user's tenant no longer exists.")
+        case .suspended: throw .tenantSuspended
+        case .active: break
+        }
+        return Principal(
+            kind: .user, id: user.rawValue, tenantID: parts.tenantID, scopes: parts.scopes, permissions: ["*"],
+            expiresAt: cached.expiresAt)
     }
 
     private func clientPrincipal(_ cached: Cached, client: ResourceID) throws(GatehouseError) -> Principal {

@@ -188,6 +188,43 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 6, name: "users, roles, refresh tokens", statements: [
+            """
+            CREATE TABLE users (
+                id {id} PRIMARY KEY,
+                tenant_id {id} NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                email TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                password_hash TEXT NULL,
+                roles TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX users_tenant_id ON users (tenant_id, id)",
+            """
+            CREATE TABLE roles (
+                tenant_id {id} NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                name {id} NOT NULL,
+                scopes TEXT NOT NULL,
+                description TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, name)
+            )
+            """,
+            """
+            CREATE TABLE refresh_tokens (
+                hash TEXT PRIMARY KEY,
+                family_id {id} NOT NULL,
+                user_id {id} NOT NULL,
+                tenant_id {id} NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT NULL,
+                revoked_at BIGINT NULL
+            )
+            """,
+            "CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id)",
+        ]),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

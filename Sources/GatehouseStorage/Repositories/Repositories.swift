@@ -96,6 +96,7 @@ public struct ChangeEvent: Sendable, Equatable {
         case signingKey = "signing_key"
         case oauthClient = "oauth_client"
         case revokedToken = "revoked_token"
+        case user
     }
 
     public var sequence: Int64
