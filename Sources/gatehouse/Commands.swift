@@ -33,6 +33,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Algorithm of new signing keys: EdDSA or ES256. Env: GATEHOUSE_SIGNING_ALGORITHM.")
     var signingAlgorithm: String?
 
+    @Option(help: "JSON file listing trusted identity providers. Env: GATEHOUSE_IDENTITY_PROVIDERS.")
+    var identityProviders: String?
+
     func run() async throws {
         let logger = try common.makeLogger()
         let masterKey = try MasterKeySource.load(options: common, logger: logger)
@@ -63,6 +66,10 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("Unknown signing algorithm \(algorithm); use EdDSA or ES256.")
             }
             options.signingAlgorithm = parsed
+        }
+        if let file = try common.setting(identityProviders, env: "GATEHOUSE_IDENTITY_PROVIDERS", key: "identity_providers") {
+            options.identityProviders = try JSONDecoder().decode(
+                [IdentityProvider].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
         }
         if let kept = try common.setting(revisionsKept.map(String.init), env: "GATEHOUSE_REVISIONS_KEPT", key: "revisions_kept") {
             guard let value = Int(kept), (0...10_000).contains(value) else { throw ValidationError("Invalid revisions \(kept).") }

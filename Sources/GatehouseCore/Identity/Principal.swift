@@ -17,6 +17,8 @@ public struct Principal: Sendable, Equatable {
         case oauthClient = "oauth_client"
         /// A signed-in user of a tenant (session token); scopes are the union of its roles.
         case user
+        /// A token of a trusted external identity provider (seed 003).
+        case external
     }
 
     public var kind: Kind

@@ -21,7 +21,8 @@ public enum GatehouseApplication {
         router.add(middleware: RequestConventionsMiddleware(
             metrics: environment.metrics, telemetry: environment.telemetry, routes: { table.value }, logger: logger))
         router.add(middleware: AuthenticationMiddleware(
-            authenticator: environment.authenticator, usage: environment.usage, tokens: environment.tokens))
+            authenticator: environment.authenticator, usage: environment.usage, tokens: environment.tokens,
+            external: environment.externalIdentity))
         router.add(middleware: AuthorizationMiddleware(tenants: environment.tenants))
         HealthRoutes(environment: environment).register(on: router)
         MetaRoutes(environment: environment).register(on: router)
@@ -51,6 +52,7 @@ public enum GatehouseApplication {
             store: environment.store, index: environment.index, tenants: environment.tenants,
             signingKeys: environment.signingKeys, oauth: environment.oauth, users: environment.users,
             options: environment.options, logger: logger)
+        try await environment.externalIdentity.load()
         let flusher = TelemetryFlusher(
             telemetry: environment.telemetry, keyUsage: environment.usage, store: environment.store,
             interval: environment.options.usageFlushInterval, logger: logger)

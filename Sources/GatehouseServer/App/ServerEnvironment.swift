@@ -14,6 +14,7 @@ public struct ServerEnvironment: Sendable {
     public let tokens: TokenService
     public let oauth: OAuthState
     public let users: UserDirectory
+    public let externalIdentity: ExternalIdentity
     let loginThrottle = LoginThrottle()
     public let cursors: CursorCodec
     public let metrics: HTTPMetrics
@@ -30,6 +31,7 @@ public struct ServerEnvironment: Sendable {
         self.signingKeys = SigningKeyRing(masterKey: masterKey)
         self.oauth = OAuthState()
         self.users = UserDirectory()
+        self.externalIdentity = ExternalIdentity(providers: options.identityProviders, tenants: tenants, users: users)
         self.tokens = TokenService(
             ring: signingKeys, index: index, authenticator: Authenticator(index: index, tenants: tenants), oauth: oauth,
             tenants: tenants, users: users, issuer: options.issuer, masterKey: masterKey)
@@ -70,6 +72,8 @@ public struct ServerOptions: Sendable {
     public var refreshTTL: Int = 30 * 86_400
     /// The scrypt cost of password hashes (log2 N); tests lower it.
     public var passwordHashLogRounds: Int = 15
+    /// Trusted external issuers whose JWTs are accepted.
+    public var identityProviders: [IdentityProvider] = []
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 2 * 1024 * 1024,

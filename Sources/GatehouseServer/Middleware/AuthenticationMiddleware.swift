@@ -9,6 +9,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let authenticator: Authenticator
     let usage: KeyUsageRecorder
     let tokens: TokenService
+    let external: ExternalIdentity
 
     /// Three dot-separated parts: a compact JWS. API keys never contain a dot.
     static func looksLikeJWT(_ credential: String) -> Bool {
@@ -31,6 +32,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         let now = Date()
+        if Self.looksLikeJWT(credential), let issuer = ExternalIdentity.issuer(of: credential), issuer != tokens.issuer,
+            external.trusts(issuer: issuer)
+        {
+            let principal = try await external.authenticate(credential, issuer: issuer, now: now)
+            context.principal = principal
+            context.facts.update { $0.principal = principal }
+            return try await next(request, context)
+        }
         if Self.looksLikeJWT(credential) {
             let (principal, parent) = try await tokens.authenticate(credential, now: now)
             context.principal = principal

@@ -39,6 +39,11 @@ public final class UserDirectory: Sendable {
         state.withLock { $0.roles[tenant] = roles }
     }
 
+    /// The scopes of `roles` as `tenant` defines them (built-in roles included).
+    func scopes(ofRoles roles: [String], tenant: ResourceID) -> [Scope] {
+        state.withLock { Role.scopes(of: roles, custom: $0.roles[tenant] ?? []) }
+    }
+
     /// The user's tenant and current scopes, or `nil` when the user no longer exists.
     func principalParts(of id: ResourceID) -> (tenantID: ResourceID, roles: [String], scopes: [Scope])? {
         state.withLock { state in
