@@ -134,3 +134,47 @@ import Testing
         }
     }
 }
+
+/// The failure modes of token verification.
+@Suite struct TokenFailureTests {
+    static func b64(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    @Test func algNoneUnknownKidWrongIssuerAndTamperingAreRefused() async throws {
+        try await TestServer.run { server throws in
+            let tenant = try await server.makeTenant()
+            let key = try await server.makeKey(tenant: tenant, scopes: ["iam:read"])
+            let token = try #require(try await server.request(.post, "/api/v1/auth/token", key: key.secret)["access_token"]?.stringValue)
+            let parts = token.split(separator: ".").map(String.init)
+            let kid = try #require(TokenTests.decodePart(token, 0)["kid"]?.stringValue)
+            let none = Self.b64(#"{"alg":"none","typ":"JWT","kid":"\#(kid)"}"#) + "." + parts[1] + "."
+            #expect(try await server.request(.get, "/api/v1/auth/whoami", key: none).status == 401)
+            let unknownKid = Self.b64(#"{"alg":"EdDSA","typ":"JWT","kid":"sk_nobody"}"#) + "." + parts[1] + "." + parts[2]
+            #expect(try await server.request(.get, "/api/v1/auth/whoami", key: unknownKid).status == 401)
+            var signature = Array(parts[2])
+            signature[5] = signature[5] == "A" ? "B" : "A"
+            let tampered = parts[0] + "." + parts[1] + "." + String(signature)
+            #expect(try await server.request(.get, "/api/v1/auth/whoami", key: tampered).status == 401)
+            var claims = TokenTests.decodePart(token, 1).objectValue ?? [:]
+            claims["iss"] = "https://evil.example"
+            let otherIssuer = parts[0] + "." + Self.b64(String(decoding: try JSONEncoder().encode(JSONValue.object(claims)), as: UTF8.self)) + "." + parts[2]
+            #expect(try await server.request(.get, "/api/v1/auth/whoami", key: otherIssuer).status == 401)
+        }
+    }
+
+    @Test func expiredTokensAndCrossTenantUseAreRefused() async throws {
+        try await TestServer.run { server throws in
+            let tenant = try await server.makeTenant()
+            let other = try await server.makeTenant("Other")
+            let key = try await server.makeKey(tenant: tenant, scopes: ["provisioning:*"])
+            let short = try #require(try await server.request(
+                .post, "/api/v1/auth/token", key: key.secret, json: ["ttl_seconds": 1])["access_token"]?.stringValue)
+            #expect(try await server.request(.get, "/api/v1/provisioning/tenants/\(other)/users/u1", key: short).status == 403)
+            _ = try await server.waitForStatus(401, "/api/v1/auth/whoami", key: short, within: .seconds(4))
+            let denied = try await server.request(.get, "/api/v1/auth/whoami", key: short)
+            #expect(denied.json["error"]?["message"]?.stringValue?.contains("expired") == true)
+        }
+    }
+}
