@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Interoperability check with standard third-party libraries, not ours.
+
+Runs the real gatehouse binary, then:
+  1. authlib runs the OAuth 2.0 client-credentials grant against /oauth/token;
+  2. joserfc and PyJWT verify the issued JWT against /.well-known/jwks.json;
+  3. PyJWT mints a token with a key of its own, which Gatehouse accepts as an external issuer.
+Usage: interop.py PATH_TO_GATEHOUSE_BINARY
+"""
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import jwt as pyjwt
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from joserfc import jwt as josejwt
+from joserfc.jwk import KeySet
+
+BINARY = os.path.abspath(sys.argv[1])
+results = []
+
+
+def check(name, condition, detail=""):
+    results.append(bool(condition))
+    print(("PASS " if condition else "FAIL ") + name + ("" if condition else f": {detail}"), flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+work = tempfile.mkdtemp(prefix="gatehouse-interop-")
+env = {k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}
+idp_key = Ed25519PrivateKey.generate()
+x = b64url(idp_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+with open(os.path.join(work, "idp-jwks.json"), "w") as f:
+    json.dump({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "interop-1", "alg": "EdDSA", "use": "sig"}]}, f)
+with open(os.path.join(work, "idps.json"), "w") as f:
+    json.dump([{"issuer": "https://interop.example", "audience": "gatehouse",
+                "jwks_file": os.path.join(work, "idp-jwks.json")}], f)
+
+admin = [l.strip() for l in subprocess.run([BINARY, "bootstrap"], cwd=work, env=env, capture_output=True, text=True,
+                                            check=True).stdout.splitlines() if l.strip().startswith("gkadmin_")][0]
+port = free_port()
+base = f"http://127.0.0.1:{port}"
+server = subprocess.Popen([BINARY, "serve", "--port", str(port), "--identity-providers", os.path.join(work, "idps.json"),
+                           "--log-level", "warning"], cwd=work, env=env)
+try:
+    for _ in range(200):
+        try:
+            if requests.get(base + "/health", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    auth = {"Authorization": f"Bearer {admin}"}
+    tenant = requests.post(base + "/api/v1/admin/tenants", json={"name": "Interop"}, headers=auth).json()["id"]
+    client = requests.post(base + f"/api/v1/iam/tenants/{tenant}/oauth-clients",
+                           json={"name": "interop", "scopes": ["iam:read", "provisioning:read"]}, headers=auth).json()
+
+    session = OAuth2Session(client["client_id"], client["client_secret"], scope="iam:read",
+                            token_endpoint_auth_method="client_secret_basic")
+    token = session.fetch_token(base + "/oauth/token", grant_type="client_credentials")
+    check("authlib client_credentials grant", token.get("token_type") == "Bearer" and token.get("scope") == "iam:read", token)
+
+    post_session = OAuth2Session(client["client_id"], client["client_secret"], token_endpoint_auth_method="client_secret_post")
+    post_token = post_session.fetch_token(base + "/oauth/token", grant_type="client_credentials")
+    check("authlib client_secret_post", "access_token" in post_token, post_token)
+
+    jwks = requests.get(base + "/.well-known/jwks.json").json()
+    decoded = josejwt.decode(token["access_token"], KeySet.import_key_set(jwks), algorithms=["EdDSA"])
+    check("joserfc verifies the JWT against the JWKS",
+          decoded.claims["sub"] == client["client_id"] and decoded.claims["tenant_id"] == tenant, decoded.claims)
+
+    header = pyjwt.get_unverified_header(token["access_token"])
+    jwk = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
+    public = pyjwt.PyJWK(jwk)
+    claims = pyjwt.decode(token["access_token"], public.key, algorithms=["EdDSA"], audience=base)
+    check("PyJWT verifies the JWT (whole-second exp)", isinstance(claims["exp"], int), claims)
+
+    whoami = requests.get(base + "/api/v1/auth/whoami", headers={"Authorization": f"Bearer {token['access_token']}"})
+    check("the client's token authenticates", whoami.status_code == 200 and whoami.json()["type"] == "oauth_client",
+          whoami.text)
+
+    external = pyjwt.encode({"iss": "https://interop.example", "sub": "alice", "aud": "gatehouse",
+                             "exp": int(time.time()) + 300, "tenant_id": tenant, "roles": ["viewer"],
+                             "permissions": ["llm"]}, idp_key, algorithm="EdDSA", headers={"kid": "interop-1"})
+    accepted = requests.get(base + "/api/v1/auth/whoami", headers={"Authorization": f"Bearer {external}"})
+    check("a PyJWT token of an external issuer is accepted",
+          accepted.status_code == 200 and accepted.json()["type"] == "external", accepted.text)
+finally:
+    server.terminate()
+    server.wait(timeout=15)
+
+passed = sum(results)
+print(f"interop: {passed} passed, {len(results) - passed} failed")
+sys.exit(0 if passed == len(results) else 1)
