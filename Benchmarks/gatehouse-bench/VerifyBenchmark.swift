@@ -35,6 +35,10 @@ enum VerifyBenchmark {
         let tenants = TenantDirectory()
         let tenantID = ResourceID.generate(.tenant)
         let now = Timestamp.now
+        tenants.replaceAll(with: [
+            Tenant(id: tenantID, name: "bench", status: .active, partnerID: nil, settings: TenantSettings(),
+                   createdAt: now, updatedAt: now)
+        ])
         var secrets: [String] = []
         secrets.reserveCapacity(min(count, 10_000))
         var keys: [IndexedKey] = []

@@ -36,6 +36,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "JSON file listing trusted identity providers. Env: GATEHOUSE_IDENTITY_PROVIDERS.")
     var identityProviders: String?
 
+    @Option(help: "Verified tokens kept in memory (0 disables the cache). Env: GATEHOUSE_TOKEN_CACHE_SIZE.")
+    var tokenCacheSize: Int?
+
     func run() async throws {
         let logger = try common.makeLogger()
         let masterKey = try MasterKeySource.load(options: common, logger: logger)
@@ -70,6 +73,10 @@ struct Serve: AsyncParsableCommand {
         if let file = try common.setting(identityProviders, env: "GATEHOUSE_IDENTITY_PROVIDERS", key: "identity_providers") {
             options.identityProviders = try JSONDecoder().decode(
                 [IdentityProvider].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+        }
+        if let size = try common.setting(tokenCacheSize.map(String.init), env: "GATEHOUSE_TOKEN_CACHE_SIZE", key: "token_cache_size") {
+            guard let value = Int(size), value >= 0 else { throw ValidationError("Invalid token cache size \(size).") }
+            options.tokenCacheLimit = value
         }
         if let kept = try common.setting(revisionsKept.map(String.init), env: "GATEHOUSE_REVISIONS_KEPT", key: "revisions_kept") {
             guard let value = Int(kept), (0...10_000).contains(value) else { throw ValidationError("Invalid revisions \(kept).") }

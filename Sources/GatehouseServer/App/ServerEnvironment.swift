@@ -34,7 +34,8 @@ public struct ServerEnvironment: Sendable {
         self.externalIdentity = ExternalIdentity(providers: options.identityProviders, tenants: tenants, users: users)
         self.tokens = TokenService(
             ring: signingKeys, index: index, authenticator: Authenticator(index: index, tenants: tenants), oauth: oauth,
-            tenants: tenants, users: users, issuer: options.issuer, masterKey: masterKey)
+            tenants: tenants, users: users, issuer: options.issuer, masterKey: masterKey,
+            cacheLimit: options.tokenCacheLimit)
         self.cursors = CursorCodec(key: masterKey.derive(purpose: "cursor"))
         self.metrics = HTTPMetrics()
         self.options = options
@@ -74,6 +75,8 @@ public struct ServerOptions: Sendable {
     public var passwordHashLogRounds: Int = 15
     /// Trusted external issuers whose JWTs are accepted.
     public var identityProviders: [IdentityProvider] = []
+    /// Verified tokens kept in memory until they expire (0 turns the cache off).
+    public var tokenCacheLimit: Int = 100_000
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 2 * 1024 * 1024,

@@ -4,6 +4,16 @@ import GatehouseStorage
 import NIOCore
 import Synchronization
 
+/// One encoded response body, kept with a credential because it depends on it alone.
+final class EncodedResponseCache: Sendable {
+    private let body = Mutex<ByteBuffer?>(nil)
+
+    var value: ByteBuffer? {
+        get { body.withLock { $0 } }
+        set { body.withLock { $0 = newValue } }
+    }
+}
+
 /// The in-memory index that authenticates requests without touching the database:
 /// SHA-256 of each secret → the key it belongs to and the principal it acts as.
 ///
@@ -18,7 +28,7 @@ public final class CredentialIndex: Sendable {
         /// The digest of the secret this entry stands for.
         let digest: SecretDigest
         /// `GET /auth/whoami`'s body, encoded on first use: it depends on the principal only.
-        let whoamiBody = Mutex<ByteBuffer?>(nil)
+        let whoami = EncodedResponseCache()
 
         init(key: APIKeyRecord, principal: Principal, secretExpiresAt: Date?, digest: SecretDigest) {
             self.key = key

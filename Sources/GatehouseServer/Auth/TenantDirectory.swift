@@ -18,7 +18,7 @@ public final class TenantDirectory: Sendable {
         entries.withLock { $0[id] }
     }
 
-    func replaceAll(with tenants: [Tenant]) {
+    public func replaceAll(with tenants: [Tenant]) {
         var fresh: [ResourceID: Entry] = [:]
         for tenant in tenants { fresh[tenant.id] = Entry(status: tenant.status, partnerID: tenant.partnerID) }
         entries.withLock { $0 = fresh }

@@ -11,8 +11,10 @@ public struct GatehouseContext: RequestContext {
     public var requestID: String = ""
     /// Set by authentication; `nil` on public routes.
     public var principal: Principal?
-    /// The index entry the credential matched, for what can be cached per credential.
+    /// The index entry the credential matched (API keys), for minting tokens.
     var credential: CredentialIndex.Entry?
+    /// Where a response that depends on the credential alone (whoami) is cached.
+    var credentialCache: EncodedResponseCache?
     /// The tenant the request acts on, resolved by authorization (path, then
     /// `X-Tenant-Id`, then the credential's own tenant).
     public var tenantID: ResourceID?

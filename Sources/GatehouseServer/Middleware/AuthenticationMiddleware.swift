@@ -32,8 +32,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         let now = Date()
-        if Self.looksLikeJWT(credential), let issuer = ExternalIdentity.issuer(of: credential), issuer != tokens.issuer,
-            external.trusts(issuer: issuer)
+        if Self.looksLikeJWT(credential), external.hasProviders, !tokens.isCached(credential),
+            let issuer = ExternalIdentity.issuer(of: credential), issuer != tokens.issuer, external.trusts(issuer: issuer)
         {
             let principal = try await external.authenticate(credential, issuer: issuer, now: now)
             context.principal = principal
@@ -41,8 +41,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         if Self.looksLikeJWT(credential) {
-            let (principal, parent) = try await tokens.authenticate(credential, now: now)
+            let (principal, parent, responses) = try await tokens.authenticateCached(credential, now: now)
             context.principal = principal
+            context.credentialCache = responses
             context.facts.update {
                 $0.principal = principal
                 $0.keyID = parent?.key.id
@@ -52,6 +53,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let entry = try authenticator.authenticatedEntry(credential, now: now)
         context.principal = entry.principal
         context.credential = entry
+        context.credentialCache = entry.whoami
         context.facts.update {
             $0.principal = entry.principal
             $0.keyID = entry.key.id

@@ -42,14 +42,14 @@ struct AuthRoutes {
     @Sendable func whoami(request: Request, context: GatehouseContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         // The answer depends on the credential alone: encode it once per credential.
-        if let cached = context.credential?.whoamiBody.withLock({ $0 }) {
+        if let cached = context.credentialCache?.value {
             return JSONResponse.make(encoded: cached)
         }
         let body = try JSONResponse.encode(Whoami(
             type: principal.kind.rawValue, id: principal.id, tenantID: principal.tenantID?.rawValue,
             partnerID: principal.partnerID?.rawValue, scopes: principal.scopes.map(\.description),
             permissions: principal.permissions, expiresAt: principal.expiresAt))
-        context.credential?.whoamiBody.withLock { $0 = body }
+        context.credentialCache?.value = body
         return JSONResponse.make(encoded: body)
     }
 }

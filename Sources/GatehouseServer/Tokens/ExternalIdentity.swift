@@ -113,6 +113,8 @@ public final class ExternalIdentity: Sendable {
         }
     }
 
+    var hasProviders: Bool { !providers.isEmpty }
+
     func trusts(issuer: String) -> Bool {
         providers.contains { $0.issuer == issuer }
     }

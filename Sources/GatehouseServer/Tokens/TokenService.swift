@@ -11,7 +11,7 @@ import Synchronization
 /// rotating out the secret the token was minted with, ends the token on every node as
 /// soon as the index learns of it.
 public final class TokenService: Sendable {
-    struct Cached: Sendable {
+    final class Cached: Sendable {
         /// What the token was minted from, and must still be live on every use.
         enum Parent: Sendable {
             case apiKey(SecretDigest)
@@ -22,11 +22,29 @@ public final class TokenService: Sendable {
         let claims: AccessTokenClaims
         let expiresAt: Date
         let parent: Parent
+        /// The token's scopes, parsed once.
+        let scopes: [Scope]
+        /// The principal built on the last use, with the parent entry it was built from:
+        /// reused while the parent is unchanged.
+        let last = Mutex<(parent: ObjectIdentifier, principal: Principal)?>(nil)
+        let responses = EncodedResponseCache()
+
+        init(claims: AccessTokenClaims, expiresAt: Date, parent: Parent) {
+            self.claims = claims
+            self.expiresAt = expiresAt
+            self.parent = parent
+            self.scopes = claims.scope.split(separator: " ").compactMap { try? Scope(parsing: String($0)) }
+        }
+    }
+
+    /// Whether this token was verified already (a cheap test, before parsing anything).
+    func isCached(_ token: String) -> Bool {
+        let digest = APIKeyFormat.digest(token)
+        return cache.withLock { $0[digest] != nil }
     }
 
     public static let defaultTTL = 900
     public static let maximumTTL = 3600
-    static let cacheLimit = 100_000
     static let clockSkew: TimeInterval = 60
 
     let ring: SigningKeyRing
@@ -35,6 +53,8 @@ public final class TokenService: Sendable {
     let oauth: OAuthState
     let tenants: TenantDirectory
     let users: UserDirectory
+    /// How many verified tokens are kept (0: none — every use verifies the signature).
+    let cacheLimit: Int
     /// `iss` of every token, and the audience Gatehouse's own API accepts.
     public let issuer: String
     private let sidKey: SymmetricKey
@@ -42,8 +62,9 @@ public final class TokenService: Sendable {
 
     init(
         ring: SigningKeyRing, index: CredentialIndex, authenticator: Authenticator, oauth: OAuthState,
-        tenants: TenantDirectory, users: UserDirectory, issuer: String, masterKey: MasterKey
+        tenants: TenantDirectory, users: UserDirectory, issuer: String, masterKey: MasterKey, cacheLimit: Int
     ) {
+        self.cacheLimit = cacheLimit
         self.users = users
         self.ring = ring
         self.index = index
@@ -111,6 +132,14 @@ public final class TokenService: Sendable {
     /// The principal of an API-key token (with the parent key's index entry) or of a
     /// client token (no entry).
     func authenticateAny(_ token: String, now: Date) async throws(GatehouseError) -> (Principal, CredentialIndex.Entry?) {
+        let (principal, parent, _) = try await authenticateCached(token, now: now)
+        return (principal, parent)
+    }
+
+    /// The principal, the parent key's entry (API-key tokens) and the token's response cache.
+    func authenticateCached(_ token: String, now: Date) async throws(GatehouseError)
+        -> (Principal, CredentialIndex.Entry?, EncodedResponseCache?)
+    {
         let digest = APIKeyFormat.digest(token)
         let cached: Cached
         if let hit = cache.withLock({ $0[digest] }) {
@@ -118,9 +147,10 @@ public final class TokenService: Sendable {
         } else {
             cached = try await verify(token, now: now)
             cache.withLock { cache in
-                if cache.count >= Self.cacheLimit {
+                guard cacheLimit > 0 else { return }
+                if cache.count >= cacheLimit {
                     cache = cache.filter { $0.value.expiresAt > now }
-                    if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+                    if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
                 }
                 cache[digest] = cached
             }
@@ -132,9 +162,10 @@ public final class TokenService: Sendable {
         let parentDigest: SecretDigest
         switch cached.parent {
         case .client(let clientID):
-            return (try clientPrincipal(cached, client: clientID), nil)
+            return (try clientPrincipal(cached, client: clientID), nil, nil)
         case .user(let userID):
-            return (try userPrincipal(cached, user: userID), nil)
+            // Roles can change under a live session: nothing derived from them is cached.
+            return (try userPrincipal(cached, user: userID), nil, nil)
         case .apiKey(let digest):
             parentDigest = digest
         }
@@ -146,15 +177,21 @@ public final class TokenService: Sendable {
             if case .tenantSuspended = error { throw error }
             throw .unauthenticated("The API key this token was minted from is no longer valid.")
         }
-        // Never more than the parent holds now, even if its scopes were narrowed after minting.
-        let scopes = cached.claims.scope.split(separator: " ").compactMap { try? Scope(parsing: String($0)) }
-            .filter { $0.isCovered(by: parent.principal.scopes) }
+        // Never more than the parent holds now, even if its scopes were narrowed after minting;
+        // rebuilt only when the parent's entry changed since the last use.
+        let identity = ObjectIdentifier(parent)
+        if let last = cached.last.withLock({ $0 }), last.parent == identity {
+            return (last.principal, parent, cached.responses)
+        }
         let principal = Principal(
             kind: .accessToken, id: cached.claims.sub, tenantID: parent.key.tenantID, partnerID: parent.principal.partnerID,
-            scopes: scopes, permissions: cached.claims.permissions.filter {
+            scopes: cached.scopes.filter { $0.isCovered(by: parent.principal.scopes) },
+            permissions: cached.claims.permissions.filter {
                 parent.key.permissions.contains("*") || parent.key.permissions.contains($0)
             }, expiresAt: cached.expiresAt)
-        return (principal, parent)
+        cached.last.withLock { $0 = (identity, principal) }
+        cached.responses.value = nil  // the principal may have changed
+        return (principal, parent, cached.responses)
     }
 
     func authenticate(_ token: String, now: Date) async throws(GatehouseError) -> (Principal, CredentialIndex.Entry?) {
