@@ -45,12 +45,7 @@ struct AccessTokenClaims: JWTPayload, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         iss = try container.decode(String.self, forKey: .iss)
         sub = try container.decode(String.self, forKey: .sub)
-        // RFC 7519: `aud` is a string or an array of strings.
-        if let single = try? container.decode(String.self, forKey: .aud) {
-            aud = [single]
-        } else {
-            aud = try container.decodeIfPresent([String].self, forKey: .aud) ?? []
-        }
+        aud = try container.decodeAudience(forKey: .aud)
         exp = try container.decode(Int64.self, forKey: .exp)
         iat = try container.decode(Int64.self, forKey: .iat)
         jti = try container.decode(String.self, forKey: .jti)
@@ -76,6 +71,14 @@ struct AccessTokenClaims: JWTPayload, Equatable {
         try container.encodeIfPresent(sid, forKey: .sid)
     }
 
-    /// Expiry and the other checks are made by ``TokenVerifier`` against its own clock.
+    /// Expiry and the other checks are made by ``TokenService`` against its own clock.
     func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+extension KeyedDecodingContainer {
+    /// RFC 7519: `aud` is a string or an array of strings (or absent).
+    func decodeAudience(forKey key: Key) throws -> [String] {
+        if let single = try? decode(String.self, forKey: key) { return [single] }
+        return try decodeIfPresent([String].self, forKey: key) ?? []
+    }
 }

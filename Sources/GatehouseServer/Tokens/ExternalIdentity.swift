@@ -51,11 +51,7 @@ struct ExternalClaims: JWTPayload {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         iss = try container.decode(String.self, forKey: .iss)
         sub = try container.decode(String.self, forKey: .sub)
-        if let single = try? container.decode(String.self, forKey: .aud) {
-            aud = [single]
-        } else {
-            aud = try container.decodeIfPresent([String].self, forKey: .aud) ?? []
-        }
+        aud = try container.decodeAudience(forKey: .aud)
         exp = Int64(try container.decode(Double.self, forKey: .exp))
         tenantID = try container.decodeIfPresent(String.self, forKey: .tenantID)
         partnerID = try container.decodeIfPresent(String.self, forKey: .partnerID)
