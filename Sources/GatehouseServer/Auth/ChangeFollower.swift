@@ -4,8 +4,8 @@ import GatehouseStorage
 import Logging
 import ServiceLifecycle
 
-/// Keeps this node's in-memory state — the credential index and the tenant directory —
-/// in step with the database.
+/// Keeps this node's in-memory state — the credential index, the tenant directory, the
+/// signing keys, OAuth clients and revoked tokens, users and roles — in step with the database.
 ///
 /// It follows the change feed when PostgreSQL's NOTIFY signals a change (within
 /// milliseconds), on every poll interval regardless (in case a notification is lost, and
@@ -68,6 +68,9 @@ public struct ChangeFollower: Service {
                     if clock.now - lastResync >= options.fullResyncInterval {
                         let position = try await store.changes.latestSequence()
                         try await Self.reloadAll(store: store, index: index, tenants: tenants)
+                        try await signingKeys.load(from: store, algorithm: options.signingAlgorithm)
+                        try await oauth.load(from: store)
+                        try await users.load(from: store)
                         sequence = max(sequence, position)
                         lastResync = clock.now
                     }
