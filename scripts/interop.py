@@ -50,7 +50,7 @@ x = b64url(idp_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
 with open(os.path.join(work, "idp-jwks.json"), "w") as f:
     json.dump({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "interop-1", "alg": "EdDSA", "use": "sig"}]}, f)
 with open(os.path.join(work, "idps.json"), "w") as f:
-    json.dump([{"issuer": "https://interop.example", "audience": "gatehouse",
+    json.dump([{"issuer": "https://interop.example", "audience": "gatehouse", "tenants": ["*"],
                 "jwks_file": os.path.join(work, "idp-jwks.json")}], f)
 
 admin = [l.strip() for l in subprocess.run([BINARY, "bootstrap"], cwd=work, env=env, capture_output=True, text=True,

@@ -27,7 +27,8 @@ import Testing
         try Data(#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"\#(x)","kid":"idp-1","alg":"EdDSA","use":"sig"}]}"#.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         var options = ServerOptions(changePollInterval: .milliseconds(50))
-        options.identityProviders = [IdentityProvider(issuer: "https://scaikey.example", audience: "gatehouse", jwksFile: file.path)]
+        options.identityProviders = [IdentityProvider(
+            issuer: "https://scaikey.example", audience: "gatehouse", tenants: ["*"], jwksFile: file.path)]
         let signer = JWTKeyCollection()
         await signer.add(eddsa: EdDSA.PrivateKey(backing: key), kid: "idp-1")
         try await TestServer.run(options: options) { server throws in
@@ -69,4 +70,33 @@ import Testing
     }
 
     static func path(_ tenant: String) -> String { "/api/v1/provisioning/tenants/\(tenant)" }
+}
+
+@Suite struct ExternalIdentityTenantTests {
+    @Test func anIssuerSpeaksOnlyForItsTenants() async throws {
+        let key = Curve25519.Signing.PrivateKey()
+        let x = key.publicKey.rawRepresentation.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("idp-\(UUID()).json")
+        try Data(#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"\#(x)","kid":"k1","alg":"EdDSA","use":"sig"}]}"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let signer = JWTKeyCollection()
+        await signer.add(eddsa: EdDSA.PrivateKey(backing: key), kid: "k1")
+        // The provider is configured before the tenants exist, so it names one by a fixed id
+        // that no tenant has: tokens for any real tenant must be refused.
+        var options = ServerOptions(changePollInterval: .milliseconds(50))
+        options.identityProviders = [IdentityProvider(
+            issuer: "https://customer-a.example", audience: "gatehouse", tenants: [ResourceID.generate(.tenant).rawValue],
+            jwksFile: file.path)]
+        try await TestServer.run(options: options) { server throws in
+            let victim = try await server.makeTenant("Victim")
+            let token = try await signer.sign(
+                ExternalIdentityTests.IdPClaims(
+                    iss: "https://customer-a.example", sub: "mallory", aud: "gatehouse",
+                    exp: Int(Date().timeIntervalSince1970) + 600, tenant_id: victim, roles: ["owner"], permissions: []),
+                kid: "k1")
+            let reply = try await server.request(.get, "/api/v1/auth/whoami", key: token)
+            #expect(reply.status == 401)
+        }
+    }
 }

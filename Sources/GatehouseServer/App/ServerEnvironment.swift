@@ -28,7 +28,7 @@ public struct ServerEnvironment: Sendable {
         self.tenants = TenantDirectory()
         self.usage = KeyUsageRecorder()
         self.telemetry = RequestTelemetry(sampleRate: options.requestLogSampleRate)
-        self.signingKeys = SigningKeyRing(masterKey: masterKey)
+        self.signingKeys = SigningKeyRing(masterKey: masterKey, longestTokenLifetime: options.sessionTTL)
         self.oauth = OAuthState()
         self.users = UserDirectory()
         self.externalIdentity = ExternalIdentity(providers: options.identityProviders, tenants: tenants, users: users)

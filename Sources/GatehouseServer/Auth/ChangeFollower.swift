@@ -115,7 +115,7 @@ public struct ChangeFollower: Service {
             try await signingKeys.load(from: store, algorithm: options.signingAlgorithm)
         case .oauthClient:
             guard let id = ResourceID(change.entityID, kind: .client) else { return }
-            oauth.update(client: id, tenant: try await store.oauthClients.get(id)?.tenantID)
+            oauth.update(client: id, with: try await store.oauthClients.get(id))
         case .revokedToken:
             try await oauth.reloadRevoked(from: store)
         case .partner:

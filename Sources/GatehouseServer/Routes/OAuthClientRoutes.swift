@@ -46,7 +46,7 @@ struct OAuthClientRoutes {
             scopes: try KeyFields.scopes(body.scopes ?? [], grantedBy: principal), createdBy: principal.id,
             createdAt: now, updatedAt: now)
         try await clients.create(client, audit: context.auditEvent("oauth_client.create", target: client.id.rawValue))
-        environment.oauth.update(client: client.id, tenant: tenantID)  // read-your-writes on this node
+        environment.oauth.update(client: client.id, with: client)  // read-your-writes on this node
         return try JSONResponse.make(OAuthClientView(client, secret: secret), status: .created)
     }
 
@@ -95,6 +95,7 @@ struct OAuthClientRoutes {
             client.updatedAt = Timestamp.now
         }
         guard let updated else { throw GatehouseError.notFound("This tenant has no OAuth client with this id.") }
+        environment.oauth.update(client: updated.id, with: updated)
         return try JSONResponse.make(OAuthClientView(updated))
     }
 
@@ -102,7 +103,7 @@ struct OAuthClientRoutes {
         let existing = try await client(in: context)
         try requireAuthority(over: existing, context)
         _ = try await clients.delete(existing.id, audit: context.auditEvent("oauth_client.delete", target: existing.id.rawValue))
-        environment.oauth.update(client: existing.id, tenant: nil)
+        environment.oauth.update(client: existing.id, with: nil)
         return JSONResponse.noContent()
     }
 

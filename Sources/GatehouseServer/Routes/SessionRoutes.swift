@@ -58,7 +58,8 @@ struct SessionRoutes {
 
     /// Creates a tenant with the new user as its owner.
     @Sendable func register(request: Request, context: GatehouseContext) async throws -> Response {
-        try throttle(account: "register", context: context, countAttempt: true)
+        // Registrations are limited per client address (not globally, which anyone could exhaust).
+        try throttle(account: "register:" + (context.remoteAddress ?? "unknown"), context: context, countAttempt: true)
         var request = request
         let body = try await request.decodeJSON(as: RegisterBody.self, limit: environment.options.maxBodyBytes)
         let email = try User.normalizeEmail(body.email)
@@ -91,17 +92,16 @@ struct SessionRoutes {
         var request = request
         let body = try await request.decodeJSON(as: LoginBody.self, limit: environment.options.maxBodyBytes)
         let email = (try? User.normalizeEmail(body.email)) ?? body.email.lowercased()
-        try throttle(account: email, context: context, countAttempt: false)
+        // Counted before the (slow) check, so concurrent guesses cannot slip past the limit;
+        // a success clears the account's count.
+        try throttle(account: email, context: context, countAttempt: true)
         let user = try await environment.store.users.find(email: email)
         let password = body.password
         let hasher = self.hasher
         // Hash even for unknown accounts, so timing does not tell which emails exist.
         let stored = user?.passwordHash ?? "scrypt$\(hasher.logRounds)$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
         let valid = try await offloaded { hasher.verify(password, against: stored) }
-        guard let user, valid else {
-            environment.loginThrottle.recordFailure(account: email, address: context.remoteAddress, now: Date())
-            throw GatehouseError.unauthenticated("The email or password is wrong.")
-        }
+        guard let user, valid else { throw GatehouseError.unauthenticated("The email or password is wrong.") }
         if environment.tenants.entry(user.tenantID)?.status == .suspended { throw GatehouseError.tenantSuspended }
         environment.loginThrottle.recordSuccess(account: email)
         return try await session(for: user, status: .ok)
@@ -115,13 +115,15 @@ struct SessionRoutes {
         if countAttempt { environment.loginThrottle.recordFailure(account: account, address: context.remoteAddress, now: now) }
     }
 
-    /// A new session: an access token and the first refresh token of a new family.
+    /// A new session: an access token and the first refresh token of a new family. The
+    /// access token names the family (`sid`), so ending the family ends it too.
     func session(for user: User, status: HTTPResponse.Status) async throws -> Response {
         let now = Date()
-        let minted = try await environment.tokens.mint(for: user, ttl: environment.options.sessionTTL, now: now)
+        let family = ResourceID.generate(.event)
+        let minted = try await environment.tokens.mint(for: user, ttl: environment.options.sessionTTL, family: family, now: now)
         let refresh = APIKeyFormat.generate(prefix: Self.refreshPrefix)
         try await environment.store.users.storeRefreshToken(
-            hash: APIKeyFormat.hash(refresh), family: .generate(.event), user: user.id, tenant: user.tenantID,
+            hash: APIKeyFormat.hash(refresh), family: family, user: user.id, tenant: user.tenantID,
             expiresAt: now.addingTimeInterval(TimeInterval(environment.options.refreshTTL)))
         var response = try JSONResponse.make(Session(
             access_token: minted.token, refresh_token: refresh, token_type: "Bearer", expires_in: minted.expiresIn,
@@ -141,14 +143,16 @@ struct SessionRoutes {
         switch outcome {
         case .invalid:
             throw GatehouseError.unauthenticated("The refresh token is unknown, expired or revoked.")
-        case .reused:
+        case .reused(let family):
+            try await endFamily(family, context: context)
             throw GatehouseError.unauthenticated(
                 "This refresh token was already used; every session of its family has been revoked. Sign in again.")
-        case .rotated(let userID, _, _):
+        case .rotated(let userID, _, let family):
             guard let user = try await environment.store.users.get(userID) else {
                 throw GatehouseError.unauthenticated("The user no longer exists.")
             }
-            let minted = try await environment.tokens.mint(for: user, ttl: environment.options.sessionTTL, now: now)
+            let minted = try await environment.tokens.mint(
+                for: user, ttl: environment.options.sessionTTL, family: family, now: now)
             var response = try JSONResponse.make(Session(
                 access_token: minted.token, refresh_token: next, token_type: "Bearer", expires_in: minted.expiresIn,
                 user_id: user.id.rawValue, tenant_id: user.tenantID.rawValue))
@@ -161,7 +165,20 @@ struct SessionRoutes {
     @Sendable func logout(request: Request, context: GatehouseContext) async throws -> Response {
         var request = request
         let body = try await request.decodeJSON(as: RefreshBody.self, limit: environment.options.maxBodyBytes)
-        _ = try await environment.store.users.revokeFamily(ofToken: APIKeyFormat.hash(body.refreshToken), now: Date())
+        if let family = try await environment.store.users.revokeFamily(ofToken: APIKeyFormat.hash(body.refreshToken), now: Date()) {
+            try await endFamily(family, context: context)
+        }
         return JSONResponse.noContent()
+    }
+
+    /// Denies the family's access tokens on every node until the longest of them expires.
+    func endFamily(_ family: ResourceID, context: GatehouseContext) async throws {
+        let until = Date().addingTimeInterval(TimeInterval(environment.options.sessionTTL))
+        environment.oauth.markRevoked(family.rawValue, until: until)
+        try await environment.store.oauthClients.revokeToken(
+            jti: family.rawValue, tenantID: nil, expiresAt: until,
+            audit: AuditEvent(
+                tenantID: nil, actorType: "session", actorID: nil, action: "session.end", target: family.rawValue,
+                requestID: context.requestID, ip: context.remoteAddress, userAgent: context.userAgent))
     }
 }

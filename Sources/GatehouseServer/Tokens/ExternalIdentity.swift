@@ -12,20 +12,28 @@ public struct IdentityProvider: Sendable, Codable, Equatable {
     public var audience: String
     /// A JWKS document on disk, or
     public var jwksFile: String?
-    /// a URL to fetch it from (at start and every 10 minutes).
+    /// a URL to fetch it from (at start).
     public var jwksURL: String?
+    /// The tenants this issuer may speak for (`["*"]`: any): one customer's identity
+    /// provider must not mint tokens for another customer's tenant.
+    public var tenants: [String]
 
     enum CodingKeys: String, CodingKey {
-        case issuer, audience
+        case issuer, audience, tenants
         case jwksFile = "jwks_file"
         case jwksURL = "jwks_url"
     }
 
-    public init(issuer: String, audience: String, jwksFile: String? = nil, jwksURL: String? = nil) {
+    public init(issuer: String, audience: String, tenants: [String], jwksFile: String? = nil, jwksURL: String? = nil) {
         self.issuer = issuer
         self.audience = audience
+        self.tenants = tenants
         self.jwksFile = jwksFile
         self.jwksURL = jwksURL
+    }
+
+    func mayActFor(_ tenant: ResourceID) -> Bool {
+        tenants.contains("*") || tenants.contains(tenant.rawValue)
     }
 }
 
@@ -52,7 +60,11 @@ struct ExternalClaims: JWTPayload {
         iss = try container.decode(String.self, forKey: .iss)
         sub = try container.decode(String.self, forKey: .sub)
         aud = try container.decodeAudience(forKey: .aud)
-        exp = Int64(try container.decode(Double.self, forKey: .exp))
+        let exp = try container.decode(Double.self, forKey: .exp)
+        guard exp.isFinite, exp >= 0, exp < 1e13 else {
+            throw DecodingError.dataCorruptedError(forKey: .exp, in: container, debugDescription: "exp out of range")
+        }
+        self.exp = Int64(exp)
         tenantID = try container.decodeIfPresent(String.self, forKey: .tenantID)
         partnerID = try container.decodeIfPresent(String.self, forKey: .partnerID)
         roles = try container.decodeIfPresent([String].self, forKey: .roles) ?? []
@@ -133,6 +145,9 @@ public final class ExternalIdentity: Sendable {
         guard expiresAt > now else { throw .unauthenticated("The token expired at \(Timestamp.format(expiresAt)).") }
         guard let raw = claims.tenantID, let tenantID = ResourceID(raw, kind: .tenant) else {
             throw .unauthenticated("The token carries no tenant_id this deployment knows.")
+        }
+        guard provider.mayActFor(tenantID) else {
+            throw .unauthenticated("The token's issuer is not trusted for this tenant.")
         }
         switch tenants.entry(tenantID)?.status {
         case nil: throw .unauthenticated("The token carries no tenant_id this deployment knows.")

@@ -8,7 +8,7 @@ import Synchronization
 /// on every node by the change feed, like the credential index.
 public final class OAuthState: Sendable {
     private struct State {
-        var clients: [ResourceID: ResourceID] = [:]
+        var clients: [ResourceID: (tenant: ResourceID, scopes: [Scope])] = [:]
         var revoked: [String: Date] = [:]
     }
 
@@ -17,16 +17,24 @@ public final class OAuthState: Sendable {
     public init() {}
 
     func load(from store: Store) async throws {
-        let clients = try await store.oauthClients.allIDs()
+        let clients = try await store.oauthClients.all()
         let revoked = try await store.oauthClients.revokedTokens(now: Date())
         state.withLock { state in
-            state.clients = Dictionary(clients.map { ($0.id, $0.tenantID) }, uniquingKeysWith: { $1 })
+            state.clients = Dictionary(clients.map { ($0.id, Self.entry($0)) }, uniquingKeysWith: { $1 })
             state.revoked = revoked
         }
     }
 
-    func update(client id: ResourceID, tenant: ResourceID?) {
-        state.withLock { $0.clients[id] = tenant }
+    static func entry(_ client: OAuthClient) -> (tenant: ResourceID, scopes: [Scope]) {
+        (client.tenantID, client.scopes.compactMap { try? Scope(parsing: $0) })
+    }
+
+    func update(client id: ResourceID, with client: OAuthClient?) {
+        state.withLock { $0.clients[id] = client.map(Self.entry) }
+    }
+
+    func scopes(ofClient id: ResourceID) -> [Scope] {
+        state.withLock { $0.clients[id]?.scopes ?? [] }
     }
 
     func reloadRevoked(from store: Store) async throws {
@@ -35,7 +43,7 @@ public final class OAuthState: Sendable {
     }
 
     func tenant(ofClient id: ResourceID) -> ResourceID? {
-        state.withLock { $0.clients[id] }
+        state.withLock { $0.clients[id]?.tenant }
     }
 
     func isRevoked(_ jti: String) -> Bool {

@@ -25,11 +25,13 @@ public final class SigningKeyRing: Sendable {
 
     private let state = Mutex(State())
     private let sealer: SecretSealer
-    /// How long a retired key stays published: the longest token lifetime plus leeway.
-    static let retirementGrace: TimeInterval = 3600 + 300
 
-    public init(masterKey: MasterKey) {
+    /// How long a retired key stays published: the longest token lifetime (sessions) plus leeway.
+    let retirementGrace: TimeInterval
+
+    public init(masterKey: MasterKey, longestTokenLifetime: Int) {
         self.sealer = SecretSealer(masterKey: masterKey, purpose: "signing-keys")
+        self.retirementGrace = TimeInterval(max(longestTokenLifetime, TokenService.maximumTTL) + 300)
     }
 
     /// Loads every published key; creates the first one when there is none.
@@ -73,7 +75,7 @@ public final class SigningKeyRing: Sendable {
                 privateKeySealed: try sealer.seal(key.rawRepresentation, binding: kid), createdAt: now)
         }
         try await store.signingKeys.rotate(
-            to: stored, retiredPublishedUntil: now.addingTimeInterval(Self.retirementGrace), audit: audit)
+            to: stored, retiredPublishedUntil: now.addingTimeInterval(retirementGrace), audit: audit)
         return kid
     }
 

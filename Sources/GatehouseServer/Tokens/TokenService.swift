@@ -26,7 +26,7 @@ public final class TokenService: Sendable {
         let scopes: [Scope]
         /// The principal built on the last use, with the parent entry it was built from:
         /// reused while the parent is unchanged.
-        let last = Mutex<(parent: ObjectIdentifier, principal: Principal)?>(nil)
+        let last = Mutex<(parent: CredentialIndex.Entry, principal: Principal)?>(nil)
         let responses = EncodedResponseCache()
 
         init(claims: AccessTokenClaims, expiresAt: Date, parent: Parent) {
@@ -112,21 +112,22 @@ public final class TokenService: Sendable {
     }
 
     /// A session token for a user (`sub` is the user; scopes come from its roles at each use).
-    func mint(for user: User, ttl: Int, now: Date) async throws -> Minted {
+    func mint(for user: User, ttl: Int, family: ResourceID, now: Date) async throws -> Minted {
         let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
         let claims = AccessTokenClaims(
             iss: issuer, sub: user.id.rawValue, aud: [issuer], exp: issuedAt + Int64(ttl), iat: issuedAt,
             jti: ResourceID.generate(.event).rawValue.replacingOccurrences(of: "evt_", with: "jti_"),
             tenantID: user.tenantID.rawValue, partnerID: nil, scope: user.roles.joined(separator: " "),
-            permissions: ["*"], sid: nil)
+            permissions: ["*"], sid: family.rawValue)
         return Minted(token: try await ring.sign(claims), expiresIn: ttl, scope: claims.scope)
     }
 
     /// Verified claims of a token of ours, or `nil` (introspection answers `active: false`).
     func introspect(_ token: String, now: Date) async -> AccessTokenClaims? {
-        guard let (principal, _) = try? await authenticateAny(token, now: now), principal.expiresAt.map({ $0 > now }) ?? true
-        else { return nil }
-        return cache.withLock { $0[APIKeyFormat.digest(token)]?.claims }
+        // Live (parent, revocation and expiry checked), then the claims — verified again
+        // rather than read from the cache, which may be off or just emptied.
+        guard (try? await authenticateAny(token, now: now)) != nil else { return nil }
+        return try? await ring.verify(token)
     }
 
     /// The principal of an API-key token (with the parent key's index entry) or of a
@@ -158,7 +159,9 @@ public final class TokenService: Sendable {
         guard cached.expiresAt > now else {
             throw .unauthenticated("The token expired at \(Timestamp.format(cached.expiresAt)).")
         }
-        guard !oauth.isRevoked(cached.claims.jti) else { throw .unauthenticated("The token was revoked.") }
+        guard !oauth.isRevoked(cached.claims.jti), !(cached.claims.sid.map(oauth.isRevoked) ?? false) else {
+            throw .unauthenticated("The token was revoked.")
+        }
         let parentDigest: SecretDigest
         switch cached.parent {
         case .client(let clientID):
@@ -179,8 +182,8 @@ public final class TokenService: Sendable {
         }
         // Never more than the parent holds now, even if its scopes were narrowed after minting;
         // rebuilt only when the parent's entry changed since the last use.
-        let identity = ObjectIdentifier(parent)
-        if let last = cached.last.withLock({ $0 }), last.parent == identity {
+        // Held strongly and compared by identity: a replaced entry can never look unchanged.
+        if let last = cached.last.withLock({ $0 }), last.parent === parent {
             return (last.principal, parent, cached.responses)
         }
         let principal = Principal(
@@ -189,7 +192,7 @@ public final class TokenService: Sendable {
             permissions: cached.claims.permissions.filter {
                 parent.key.permissions.contains("*") || parent.key.permissions.contains($0)
             }, expiresAt: cached.expiresAt)
-        cached.last.withLock { $0 = (identity, principal) }
+        cached.last.withLock { $0 = (parent, principal) }
         cached.responses.value = nil  // the principal may have changed
         return (principal, parent, cached.responses)
     }
@@ -246,9 +249,10 @@ public final class TokenService: Sendable {
         case .suspended: throw .tenantSuspended
         case .active: break
         }
+        // Never more than the client may request now.
+        let allowed = oauth.scopes(ofClient: client)
         return Principal(
             kind: .oauthClient, id: client.rawValue, tenantID: tenantID,
-            scopes: cached.claims.scope.split(separator: " ").compactMap { try? Scope(parsing: String($0)) },
-            permissions: [], expiresAt: cached.expiresAt)
+            scopes: cached.scopes.filter { $0.isCovered(by: allowed) }, permissions: [], expiresAt: cached.expiresAt)
     }
 }

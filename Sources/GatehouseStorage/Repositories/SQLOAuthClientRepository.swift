@@ -10,8 +10,8 @@ public protocol OAuthClientRepository: Sendable {
     func update(_ id: ResourceID, audit: AuditEvent?, _ change: @Sendable (inout OAuthClient) throws -> Void) async throws
         -> OAuthClient?
     func delete(_ id: ResourceID, audit: AuditEvent?) async throws -> Bool
-    /// Ids of every client, for the in-memory directory of live clients.
-    func allIDs() async throws -> [(id: ResourceID, tenantID: ResourceID)]
+    /// Every client, for the in-memory directory of live clients.
+    func all() async throws -> [OAuthClient]
     /// Records a revoked token (`jti`) until it would have expired anyway.
     func revokeToken(jti: String, tenantID: ResourceID?, expiresAt: Date, audit: AuditEvent?) async throws
     func revokedTokens(now: Date) async throws -> [String: Date]
@@ -83,11 +83,9 @@ struct SQLOAuthClientRepository: OAuthClientRepository {
         }
     }
 
-    func allIDs() async throws -> [(id: ResourceID, tenantID: ResourceID)] {
+    func all() async throws -> [OAuthClient] {
         try await backend.read { database in
-            try await database.raw("SELECT id, tenant_id FROM oauth_clients").all().map {
-                (try $0.id("id", .client), try $0.id("tenant_id", .tenant))
-            }
+            try await database.raw("SELECT * FROM oauth_clients").all().map(Self.client)
         }
     }
 

@@ -7,7 +7,7 @@ public enum RefreshOutcome: Sendable, Equatable {
     /// The token was live: it is now used, and the new one (same family) was stored.
     case rotated(userID: ResourceID, tenantID: ResourceID, familyID: ResourceID)
     /// The token had been used already: the whole family is now revoked.
-    case reused
+    case reused(familyID: ResourceID)
     case invalid
 }
 
@@ -29,7 +29,8 @@ public protocol UserRepository: Sendable {
     /// Uses a refresh token: live → marked used and `newHash` stored in its family; already
     /// used → the family is revoked (a stolen token was replayed).
     func refresh(hash: String, newHash: String, expiresAt: Date, now: Date) async throws -> RefreshOutcome
-    func revokeFamily(ofToken hash: String, now: Date) async throws -> Bool
+    /// Revokes the family of a refresh token; returns the family, or `nil` for an unknown token.
+    func revokeFamily(ofToken hash: String, now: Date) async throws -> ResourceID?
 }
 
 struct SQLUserRepository: UserRepository {
@@ -175,7 +176,7 @@ struct SQLUserRepository: UserRepository {
                     UPDATE refresh_tokens SET revoked_at = \(bind: SQLColumn.millis(now))
                     WHERE family_id = \(bind: family.rawValue) AND revoked_at IS NULL
                     """).run()
-                return .reused
+                return .reused(familyID: family)
             }
             guard try row.optionalDate("revoked_at") == nil, try row.date("expires_at") > now else { return .invalid }
             let user = try row.id("user_id", .user)
@@ -186,15 +187,16 @@ struct SQLUserRepository: UserRepository {
         }
     }
 
-    func revokeFamily(ofToken hash: String, now: Date) async throws -> Bool {
+    func revokeFamily(ofToken hash: String, now: Date) async throws -> ResourceID? {
         try await backend.transaction { database in
             guard let row = try await database.raw("SELECT family_id FROM refresh_tokens WHERE hash = \(bind: hash)").first()
-            else { return false }
+            else { return nil }
+            let family = try row.id("family_id", .event)
             try await database.raw("""
                 UPDATE refresh_tokens SET revoked_at = \(bind: SQLColumn.millis(now))
-                WHERE family_id = \(bind: try row.string("family_id")) AND revoked_at IS NULL
+                WHERE family_id = \(bind: family.rawValue) AND revoked_at IS NULL
                 """).run()
-            return true
+            return family
         }
     }
 
