@@ -23,8 +23,7 @@ public final class UserDirectory: Sendable {
 
     func load(from store: Store) async throws {
         let users = try await store.users.all()
-        var roles: [ResourceID: [Role]] = [:]
-        for tenant in Set(users.map(\.tenantID)) { roles[tenant] = try await store.users.roles(tenant: tenant) }
+        let roles = try await store.users.allRoles()
         state.withLock { state in
             state.users = Dictionary(users.map { ($0.id, Entry(tenantID: $0.tenantID, roles: $0.roles)) }, uniquingKeysWith: { $1 })
             state.roles = roles

@@ -22,6 +22,8 @@ public protocol UserRepository: Sendable {
     func all() async throws -> [User]
 
     func roles(tenant: ResourceID) async throws -> [Role]
+    /// Every tenant's custom roles.
+    func allRoles() async throws -> [ResourceID: [Role]]
     func saveRole(_ role: Role, tenant: ResourceID, audit: AuditEvent?) async throws
     func deleteRole(_ name: String, tenant: ResourceID, audit: AuditEvent?) async throws -> Bool
 
@@ -117,6 +119,18 @@ struct SQLUserRepository: UserRepository {
                 Role(name: try row.string("name"), scopes: try row.json("scopes", as: [String].self),
                      description: try row.string("description"))
             }
+        }
+    }
+
+    func allRoles() async throws -> [ResourceID: [Role]] {
+        try await backend.read { database in
+            var roles: [ResourceID: [Role]] = [:]
+            for row in try await database.raw("SELECT * FROM roles ORDER BY tenant_id, name").all() {
+                roles[try row.id("tenant_id", .tenant), default: []].append(
+                    Role(name: try row.string("name"), scopes: try row.json("scopes", as: [String].self),
+                         description: try row.string("description")))
+            }
+            return roles
         }
     }
 
