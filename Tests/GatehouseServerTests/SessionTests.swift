@@ -111,4 +111,17 @@ import Testing
             #expect(try await server.request(.delete, "/api/v1/iam/tenants/\(tenant)/api-keys/\(keyID)", key: token).status == 204)
         }
     }
+
+    @Test func aUserHoldingADeletedRoleCanStillBeManaged() async throws {
+        try await TestServer.run { server throws in
+            let tenant = try await server.makeTenant()
+            _ = try await server.admin(.post, "/api/v1/iam/tenants/\(tenant)/roles", json: ["name": "temp", "scopes": ["iam:read"]])
+            let user = try await server.admin(
+                .post, "/api/v1/iam/tenants/\(tenant)/users", json: ["email": "r@example.com", "name": "R", "roles": ["temp"]])
+            let id = try #require(user["id"]?.stringValue)
+            #expect(try await server.admin(.delete, "/api/v1/iam/tenants/\(tenant)/roles/temp").status == 204)
+            #expect(try await server.admin(.patch, "/api/v1/iam/tenants/\(tenant)/users/\(id)", json: ["roles": ["viewer"]]).status == 200)
+            #expect(try await server.admin(.delete, "/api/v1/iam/tenants/\(tenant)/users/\(id)").status == 204)
+        }
+    }
 }

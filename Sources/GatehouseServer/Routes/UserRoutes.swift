@@ -48,6 +48,13 @@ struct UserRoutes {
         return names
     }
 
+    /// Authority over a user: the caller must hold the scopes of every role the user has.
+    /// Roles deleted since they were assigned grant nothing and are skipped.
+    func requireAuthority(over user: User, context: GatehouseContext) async throws {
+        let known = Set((try await users.roles(tenant: user.tenantID)).map(\.name) + Role.builtIn.map(\.name))
+        _ = try await checkRoles(user.roles.filter(known.contains), tenant: user.tenantID, context: context)
+    }
+
     @Sendable func create(request: Request, context: GatehouseContext) async throws -> Response {
         var request = request
         let body = try await request.decodeJSON(as: CreateBody.self, limit: environment.options.maxBodyBytes)
@@ -97,7 +104,7 @@ struct UserRoutes {
         var request = request
         let body = try await request.decodeJSON(as: UpdateBody.self, limit: environment.options.maxBodyBytes)
         let existing = try await user(in: context)
-        _ = try await checkRoles(existing.roles, tenant: existing.tenantID, context: context)
+        try await requireAuthority(over: existing, context: context)
         let roles = try await body.roles.asyncMap { try await checkRoles($0, tenant: existing.tenantID, context: context) }
         let name = try body.name.map { try DisplayName.validate($0) }
         let updated = try await users.update(
@@ -114,7 +121,7 @@ struct UserRoutes {
 
     @Sendable func delete(request: Request, context: GatehouseContext) async throws -> Response {
         let existing = try await user(in: context)
-        _ = try await checkRoles(existing.roles, tenant: existing.tenantID, context: context)
+        try await requireAuthority(over: existing, context: context)
         _ = try await users.delete(existing.id, audit: context.auditEvent("user.delete", target: existing.id.rawValue))
         environment.users.update(user: existing.id, with: nil)
         return JSONResponse.noContent()
