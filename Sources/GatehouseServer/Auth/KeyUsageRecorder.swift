@@ -8,6 +8,7 @@ import Synchronization
 /// graceful shutdown.
 public final class KeyUsageRecorder: Sendable {
     private let pending = Mutex<[ResourceID: Date]>([:])
+    private let flushing = AsyncLock()
 
     public init() {}
 
@@ -30,6 +31,10 @@ public final class KeyUsageRecorder: Sendable {
     }
 
     public func flush(to store: Store) async throws {
+        try await flushing.withLock { try await flushNow(to: store) }
+    }
+
+    private func flushNow(to store: Store) async throws {
         let uses = drain()
         do {
             try await store.apiKeys.recordUse(uses)

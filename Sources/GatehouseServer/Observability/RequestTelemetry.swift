@@ -24,6 +24,8 @@ public final class RequestTelemetry: Sendable {
     /// until the next flush: a database outage must not exhaust memory.
     let maximumBufferedRequests = 100_000
     private let pending = Mutex(Pending())
+    /// One flush at a time: a flush that returns has written everything recorded before it.
+    private let flushing = AsyncLock()
 
     public init(sampleRate: Double = 1) {
         self.sampleRate = sampleRate
@@ -42,6 +44,10 @@ public final class RequestTelemetry: Sendable {
 
     /// Writes everything pending in one transaction; on failure it stays pending.
     public func flush(to store: Store) async throws {
+        try await flushing.withLock { try await flushNow(to: store) }
+    }
+
+    private func flushNow(to store: Store) async throws {
         let batch = pending.withLock { pending in
             defer { pending = Pending() }
             return pending

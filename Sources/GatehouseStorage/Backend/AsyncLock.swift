@@ -2,7 +2,7 @@ import Synchronization
 
 /// A FIFO lock for async code: waiters suspend instead of blocking a thread.
 /// Serializes SQLite write transactions on the single writer connection.
-final class AsyncLock: Sendable {
+public final class AsyncLock: Sendable {
     private struct State {
         var locked = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -10,7 +10,9 @@ final class AsyncLock: Sendable {
 
     private let state = Mutex(State())
 
-    func withLock<T>(_ body: () async throws -> T) async rethrows -> T {
+    public init() {}
+
+    public func withLock<T>(_ body: () async throws -> T) async rethrows -> T {
         await lock()
         defer { unlock() }
         return try await body()
