@@ -126,15 +126,8 @@ public final class TokenService: Sendable {
     func introspect(_ token: String, now: Date) async -> AccessTokenClaims? {
         // Live (parent, revocation and expiry checked), then the claims — verified again
         // rather than read from the cache, which may be off or just emptied.
-        guard (try? await authenticateAny(token, now: now)) != nil else { return nil }
+        guard (try? await authenticateCached(token, now: now)) != nil else { return nil }
         return try? await ring.verify(token)
-    }
-
-    /// The principal of an API-key token (with the parent key's index entry) or of a
-    /// client token (no entry).
-    func authenticateAny(_ token: String, now: Date) async throws(GatehouseError) -> (Principal, CredentialIndex.Entry?) {
-        let (principal, parent, _) = try await authenticateCached(token, now: now)
-        return (principal, parent)
     }
 
     /// The principal, the parent key's entry (API-key tokens) and the token's response cache.
@@ -195,10 +188,6 @@ public final class TokenService: Sendable {
         cached.last.withLock { $0 = (parent, principal) }
         cached.responses.value = nil  // the principal may have changed
         return (principal, parent, cached.responses)
-    }
-
-    func authenticate(_ token: String, now: Date) async throws(GatehouseError) -> (Principal, CredentialIndex.Entry?) {
-        try await authenticateAny(token, now: now)
     }
 
     private func verify(_ token: String, now: Date) async throws(GatehouseError) -> Cached {
