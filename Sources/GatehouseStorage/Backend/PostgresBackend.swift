@@ -34,7 +34,9 @@ public final class PostgresBackend: DatabaseBackend {
                 try await database.raw("COMMIT").run()
                 return result
             } catch {
-                try? await database.raw("ROLLBACK").run()
+                // From a fresh task: a cancelled task's query could be refused, and the
+                // connection would go back to the pool inside the transaction.
+                await Task { try? await connection.query("ROLLBACK", logger: self.logger) }.value
                 throw error
             }
         }

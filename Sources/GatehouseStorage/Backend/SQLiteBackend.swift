@@ -65,16 +65,29 @@ public final class SQLiteBackend: DatabaseBackend {
     public func transaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await writeLock.withLock {
             let database = writer.sql(queryLogLevel: nil)
-            try await database.raw("BEGIN IMMEDIATE").run()
+            do {
+                try await database.raw("BEGIN IMMEDIATE").run()
+            } catch {
+                // A transaction left open (its rollback refused) must not wedge the writer.
+                await rollBack()
+                try await database.raw("BEGIN IMMEDIATE").run()
+            }
             do {
                 let result = try await body(database)
                 try await database.raw("COMMIT").run()
                 return result
             } catch {
-                try? await database.raw("ROLLBACK").run()
+                await rollBack()
                 throw error
             }
         }
+    }
+
+    /// Rolls back from a fresh task: the thread pool refuses work from a cancelled task,
+    /// and a failed write is often a cancelled one.
+    private func rollBack() async {
+        let writer = self.writer
+        await Task { _ = try? await writer.query("ROLLBACK") }.value
     }
 
     public func isUniqueViolation(_ error: any Error) -> Bool {
