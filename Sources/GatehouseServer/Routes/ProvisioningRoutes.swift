@@ -26,7 +26,7 @@ struct ProvisioningRoutes {
         (try context.requireTenant(), try DocumentPath(context.parameters.getCatchAll()))
     }
 
-    func requireDocument(_ path: DocumentPath, method: String) throws {
+    func requireDocument(_ path: DocumentPath) throws {
         guard path.kind == .document else {
             throw GatehouseError.methodNotAllowed(allowed: ["GET"])
         }
@@ -71,47 +71,50 @@ struct ProvisioningRoutes {
 
     /// POST: create (201) or replace (200) the whole document.
     @Sendable func replace(request: Request, context: GatehouseContext) async throws -> Response {
+        try await write(request, context, action: "document.write") { _, current, body, ifMatch in
+            try ifMatch.check(current)
+            return body
+        }
+    }
+
+    /// PUT: RFC 7396 merge into an existing document.
+    @Sendable func merge(request: Request, context: GatehouseContext) async throws -> Response {
+        try await write(request, context, action: "document.merge") { path, current, patch, ifMatch in
+            guard let current else { throw GatehouseError.notFound("No document at \(path) to merge into.") }
+            try ifMatch.check(current)
+            guard case .object(let merged) = JSONMergePatch.apply(.object(patch), to: current.data) else { return [:] }
+            return merged
+        }
+    }
+
+    /// The shared path of POST and PUT: one transaction per document write, where `document`
+    /// turns the path, the stored document (if any) and the request body into the new data, whose
+    /// stamped size is checked before anything is committed.
+    func write(
+        _ request: Request, _ context: GatehouseContext, action: String,
+        document: @escaping @Sendable (DocumentPath, StoredDocument?, [String: JSONValue], IfMatch) throws
+            -> [String: JSONValue]
+    ) async throws -> Response {
         let (tenant, path) = try target(context)
-        try requireDocument(path, method: "POST")
+        try requireDocument(path)
         var request = request
         let body = try await objectBody(&request)
         let ifMatch = IfMatch(request.headers[.ifMatch])
         let author = try context.requirePrincipal().id
         let result = try await documents.write(
             tenant: tenant, path: path, by: author,
-            keepRevisions: environment.options.revisionsKept, audit: context.auditEvent("document.write", target: path.path)
+            keepRevisions: environment.options.revisionsKept, audit: context.auditEvent(action, target: path.path)
         ) { current in
-            try ifMatch.check(current)
-            try Self.checkSize(body, author: author)
-            return body
+            let data = try document(path, current, body, ifMatch)
+            try Self.checkSize(data, author: author)
+            return data
         }
         return try documentResponse(result.document, status: result.created ? .created : .ok)
     }
 
-    /// PUT: RFC 7396 merge into an existing document.
-    @Sendable func merge(request: Request, context: GatehouseContext) async throws -> Response {
-        let (tenant, path) = try target(context)
-        try requireDocument(path, method: "PUT")
-        var request = request
-        let patch = try await objectBody(&request)
-        let ifMatch = IfMatch(request.headers[.ifMatch])
-        let author = try context.requirePrincipal().id
-        let result = try await documents.write(
-            tenant: tenant, path: path, by: author,
-            keepRevisions: environment.options.revisionsKept, audit: context.auditEvent("document.merge", target: path.path)
-        ) { current in
-            guard let current else { throw GatehouseError.notFound("No document at \(path) to merge into.") }
-            try ifMatch.check(current)
-            guard case .object(let merged) = JSONMergePatch.apply(.object(patch), to: current.data) else { return [:] }
-            try Self.checkSize(merged, author: author)
-            return merged
-        }
-        return try documentResponse(result.document)
-    }
-
     @Sendable func delete(request: Request, context: GatehouseContext) async throws -> Response {
         let (tenant, path) = try target(context)
-        try requireDocument(path, method: "DELETE")
+        try requireDocument(path)
         let ifMatch = IfMatch(request.headers[.ifMatch])
         let deleted = try await documents.delete(
             tenant: tenant, path: path, audit: context.auditEvent("document.delete", target: path.path)
