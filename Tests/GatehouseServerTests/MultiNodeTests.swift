@@ -14,11 +14,19 @@ import Testing
             : ServerOptions(changePollInterval: .seconds(30))
     }
 
+    /// Node B learns of a key made on node A once its change listener is up; on a loaded
+    /// machine that can take a moment after start, so the timed checks begin after it.
+    static func warmUp(_ nodeA: TestServer, _ nodeB: TestServer, tenant: String) async throws {
+        let probe = try await nodeA.makeKey(tenant: tenant, scopes: [])
+        _ = try await nodeB.waitForStatus(200, "/api/v1/auth/whoami", key: probe.secret, within: .seconds(35))
+    }
+
     @Test func revocationOnOneNodeReachesTheOtherWithinASecond() async throws {
         try await TestServer.run { nodeA throws in
             let tenant = try await nodeA.makeTenant()
             let key = try await nodeA.makeKey(tenant: tenant, scopes: ["iam:read"])
             try await nodeA.secondNode(options: Self.secondNodeOptions) { nodeB throws in
+                try await Self.warmUp(nodeA, nodeB, tenant: tenant)
                 #expect(try await nodeB.request(.get, "/api/v1/auth/whoami", key: key.secret).status == 200)
                 #expect(try await nodeA.admin(.delete, "/api/v1/iam/tenants/\(tenant)/api-keys/\(key.id)").status == 204)
                 let elapsed = try await nodeB.waitForStatus(401, "/api/v1/auth/whoami", key: key.secret, within: .seconds(1))
@@ -31,6 +39,7 @@ import Testing
         try await TestServer.run { nodeA throws in
             let tenant = try await nodeA.makeTenant()
             try await nodeA.secondNode(options: Self.secondNodeOptions) { nodeB throws in
+                try await Self.warmUp(nodeA, nodeB, tenant: tenant)
                 let key = try await nodeA.makeKey(tenant: tenant, scopes: ["iam:read"])
                 _ = try await nodeB.waitForStatus(200, "/api/v1/auth/whoami", key: key.secret, within: .seconds(1))
                 _ = try await nodeA.admin(.patch, "/api/v1/admin/tenants/\(tenant)", json: ["status": "suspended"])
@@ -46,6 +55,7 @@ import Testing
             let tenant = try await nodeA.makeTenant()
             let key = try await nodeA.makeKey(tenant: tenant, scopes: ["iam:read"])
             try await nodeA.secondNode(options: Self.secondNodeOptions) { nodeB throws in
+                try await Self.warmUp(nodeA, nodeB, tenant: tenant)
                 let rotated = try await nodeA.admin(.post, "/api/v1/admin/signing-keys/rotate", json: [:])
                 #expect(rotated.status == 200)
                 let token = try #require(
