@@ -41,6 +41,7 @@ let package = Package(
             name: "GatehouseStorage",
             dependencies: [
                 "GatehouseCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

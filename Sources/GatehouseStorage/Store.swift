@@ -17,6 +17,9 @@ public struct Store: Sendable {
     public let signingKeys: any SigningKeyRepository
     public let oauthClients: any OAuthClientRepository
     public let users: any UserRepository
+    public let vault: any VaultRepository
+    public let jobs: any JobQueue
+    public let keyMaterial: any KeyMaterialRepository
     public let migrator: Migrator
 
     public init(backend: any DatabaseBackend) {
@@ -32,6 +35,9 @@ public struct Store: Sendable {
         self.signingKeys = SQLSigningKeyRepository(backend: backend)
         self.oauthClients = SQLOAuthClientRepository(backend: backend)
         self.users = SQLUserRepository(backend: backend)
+        self.vault = SQLVaultRepository(backend: backend)
+        self.jobs = SQLJobQueue(backend: backend)
+        self.keyMaterial = SQLKeyMaterial(backend: backend)
         self.migrator = Migrator(backend: backend)
     }
 

@@ -38,6 +38,15 @@ enum MasterKeySource {
         return try read(path)
     }
 
+    /// The development key file, when no key is configured (the file Gatehouse manages).
+    static func developmentKeyPath(options: CommonOptions) throws -> String? {
+        if let inline = ProcessInfo.processInfo.environment["GATEHOUSE_MASTER_KEY"], !inline.isEmpty { return nil }
+        if try options.setting(options.masterKeyFile, env: "GATEHOUSE_MASTER_KEY_FILE", key: "master_key_file") != nil {
+            return nil
+        }
+        return (try options.resolvedDataDir as NSString).appendingPathComponent("master.key")
+    }
+
     static func read(_ path: String) throws -> MasterKey {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw MasterKeyError("Cannot read the master key file \(path).")

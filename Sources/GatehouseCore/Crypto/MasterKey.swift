@@ -28,4 +28,12 @@ public struct MasterKey: Sendable {
         HKDF<SHA256>.deriveKey(
             inputKeyMaterial: key, info: Data("gatehouse/\(purpose)".utf8), outputByteCount: 32)
     }
+
+    /// A short public identifier of this key (not a hash of it: derived for this purpose),
+    /// shown by health and the rotate command so operators can tell keys apart.
+    public var fingerprint: String {
+        derive(purpose: "fingerprint").withUnsafeBytes { bytes in
+            SHA256.hash(data: Data(bytes)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        }
+    }
 }

@@ -26,3 +26,29 @@ public struct SecretSealer: Sendable {
         case failed
     }
 }
+
+/// The purposes keys are derived for; each names one kind of sealed value.
+public enum SealPurpose {
+    public static let signingKeys = "signing-keys"
+    public static let vaultDataKeys = "vault-dek"
+    public static let keyCheck = "master-key-check"
+}
+
+/// A value sealed under the master key and stored beside the data, so a server started
+/// with another master key (say, the old one after `master-key rotate`) refuses to run
+/// instead of failing later on every sealed value.
+public struct MasterKeyCheck: Sendable {
+    static let binding = "master-key-check"
+    static let plaintext = Data("gatehouse master key check v1".utf8)
+    let sealer: SecretSealer
+
+    public init(masterKey: MasterKey) {
+        self.sealer = SecretSealer(masterKey: masterKey, purpose: SealPurpose.keyCheck)
+    }
+
+    public func make() throws -> String { try sealer.seal(Self.plaintext, binding: Self.binding) }
+
+    public func matches(_ sealed: String) -> Bool {
+        (try? sealer.open(sealed, binding: Self.binding)) == Self.plaintext
+    }
+}

@@ -12,6 +12,7 @@ public enum IDKind: String, Sendable, CaseIterable {
     case request = "req"
     case webhook = "whk"
     case serviceAccount = "sa"
+    case job = "job"
 }
 
 /// Prefixed, opaque, time-ordered ids: `ten_01jdq3v6m8x4k2c9r7t5w0y1zb`.

@@ -40,6 +40,8 @@ public enum GatehouseApplication {
         OAuthRoutes(environment: environment).register(on: router)
         SessionRoutes(environment: environment).register(on: router)
         UserRoutes(environment: environment).register(on: router)
+        VaultRoutes(environment: environment).register(on: router)
+        AdminJobRoutes(environment: environment).register(on: router)
         table.value = RouteTable(router: router)
         return router
     }
@@ -48,6 +50,7 @@ public enum GatehouseApplication {
     public static func make(
         environment: ServerEnvironment, logger: Logger
     ) async throws -> some ApplicationProtocol {
+        try await environment.verifyMasterKey(logger: logger)
         let follower = try await ChangeFollower.warm(
             store: environment.store, index: environment.index, tenants: environment.tenants,
             signingKeys: environment.signingKeys, oauth: environment.oauth, users: environment.users,
@@ -61,15 +64,14 @@ public enum GatehouseApplication {
             configuration: .init(
                 address: .hostname(environment.options.host, port: environment.options.port),
                 serverName: nil),
-            services: [follower, flusher] + retention(environment: environment, logger: logger),
+            services: [follower, flusher] + jobRunner(environment: environment, logger: logger),
             logger: logger)
     }
 }
 
 extension GatehouseApplication {
-    static func retention(environment: ServerEnvironment, logger: Logger) -> [any Service] {
-        guard let age = environment.options.auditRetention else { return [] }
-        return [AuditRetention(store: environment.store, retention: age, interval: .seconds(3600), logger: logger)]
+    static func jobRunner(environment: ServerEnvironment, logger: Logger) -> [any Service] {
+        environment.options.runsJobs ? [JobRunner(environment: environment, logger: logger)] : []
     }
 }
 

@@ -21,6 +21,12 @@ public struct ServerEnvironment: Sendable {
     public let options: ServerOptions
     let health: HealthProbe
     let startedAt: Date
+    /// Wraps and unwraps tenants' vault data keys.
+    let dataKeys: DataKeyWrapper
+    let masterKey: MasterKey
+    /// This process, as named in job leases.
+    let nodeID: String
+    let jobWakeup = JobWakeup()
 
     public init(store: Store, masterKey: MasterKey, options: ServerOptions, logger: Logger) {
         self.store = store
@@ -41,6 +47,9 @@ public struct ServerEnvironment: Sendable {
         self.options = options
         self.health = HealthProbe(store: store)
         self.startedAt = Date()
+        self.dataKeys = DataKeyWrapper(masterKey: masterKey)
+        self.masterKey = masterKey
+        self.nodeID = (ProcessInfo.processInfo.hostName.prefix(40)) + "-" + UUID().uuidString.prefix(8).lowercased()
     }
 
     var authenticator: Authenticator { Authenticator(index: index, tenants: tenants) }
@@ -77,6 +86,16 @@ public struct ServerOptions: Sendable {
     public var identityProviders: [IdentityProvider] = []
     /// Verified tokens kept in memory until they expire (0 turns the cache off).
     public var tokenCacheLimit: Int = 100_000
+    /// Whether this node runs jobs from the queue (every node can enqueue).
+    public var runsJobs = true
+    /// How often the job queue is polled for due jobs when nothing wakes the runner.
+    public var jobPollInterval: Duration = .seconds(1)
+    /// How long a claimed job stays with its node without a renewal.
+    public var jobLease: Duration = .seconds(30)
+    /// How often periodic jobs are enqueued.
+    public var jobScheduleInterval: Duration = .seconds(3600)
+    /// Credentials re-sealed per transaction by the DEK rotation job.
+    public var reencryptionBatchSize = 500
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 2 * 1024 * 1024,
@@ -100,4 +119,25 @@ public struct ServerOptions: Sendable {
 
 public enum GatehouseVersion {
     public static let current = "0.1.0"
+}
+
+/// The master key does not match the one that sealed this database's data.
+public struct MasterKeyMismatch: Error, CustomStringConvertible {
+    public let expected: String
+    public let given: String
+    public var description: String {
+        "This database's data is sealed by master key \(expected), but the server was given key \(given). "
+            + "After `gatehouse master-key rotate`, start with the new key only."
+    }
+}
+
+extension ServerEnvironment {
+    /// Refuses to start with a master key other than the one that sealed the data.
+    func verifyMasterKey(logger: Logger) async throws {
+        switch try await store.keyMaterial.verify(masterKey) {
+        case .matches: break
+        case .recorded: logger.info("Recorded the master key check", metadata: ["fingerprint": "\(masterKey.fingerprint)"])
+        case .mismatch(let stored): throw MasterKeyMismatch(expected: stored, given: masterKey.fingerprint)
+        }
+    }
 }

@@ -20,7 +20,10 @@ struct OpenAPIOperation {
 }
 
 extension OpenAPIDocument {
-    static let operations: [OpenAPIOperation] = [
+    /// Every documented operation.
+    static let operations = coreOperations + vaultAndJobOperations
+
+    static let coreOperations: [OpenAPIOperation] = [
         .init(method: "GET", path: "/health", summary: "Liveness and database reachability", tag: "health",
               access: .open, success: (200, "Health")),
         .init(method: "GET", path: "/api/v1/health", summary: "Liveness and database reachability", tag: "health",

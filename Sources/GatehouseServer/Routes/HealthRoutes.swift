@@ -33,18 +33,39 @@ struct HealthRoutes {
             let indexed_secrets: Int
         }
 
+        struct Jobs: Encodable {
+            let status: String
+            let runs_jobs: Bool
+            let queued: Int?
+            let running: Int?
+            let failed: Int?
+        }
+
+        struct Vault: Encodable {
+            let status: String
+            let master_key_fingerprint: String
+            let credentials: Int?
+            let pending_reencryption: Int?
+            let live_key_versions: Int?
+            let tenants_with_keys: Int?
+        }
+
         let status: String
         let version: String
         let uptime_seconds: Int
         let started_at: Date
         let database: Database
         let credentials: Credentials
+        let jobs: Jobs
+        let vault: Vault
     }
 
     @Sendable func adminHealth(request: Request, context: GatehouseContext) async throws -> Response {
         let store = environment.store
         let probe = await environment.health.check()
         let schema = probe.healthy ? try? await store.migrator.currentVersion() : nil
+        let queue = probe.healthy ? try? await store.jobs.summary() : nil
+        let vault = probe.healthy ? try? await store.vault.status() : nil
         let body = AdminHealth(
             status: probe.healthy ? "ok" : "degraded",
             version: GatehouseVersion.current,
@@ -54,7 +75,15 @@ struct HealthRoutes {
                 status: probe.healthy ? "ok" : "unavailable", engine: store.backend.engine.rawValue,
                 latency_ms: probe.latency.map(\.milliseconds), schema_version: schema,
                 latest_schema_version: Schema.latestVersion),
-            credentials: .init(indexed_secrets: environment.index.count))
+            credentials: .init(indexed_secrets: environment.index.count),
+            jobs: .init(
+                status: queue == nil ? "unknown" : "ok", runs_jobs: environment.options.runsJobs, queued: queue.map { $0[.queued] ?? 0 },
+                running: queue.map { $0[.running] ?? 0 }, failed: queue.map { $0[.failed] ?? 0 }),
+            vault: .init(
+                status: vault.map { $0.onOlderKeys > 0 ? "reencrypting" : "ok" } ?? "unknown",
+                master_key_fingerprint: environment.masterKey.fingerprint, credentials: vault?.credentials,
+                pending_reencryption: vault?.onOlderKeys, live_key_versions: vault?.liveKeyVersions,
+                tenants_with_keys: vault?.tenantsWithKeys))
         return try JSONResponse.make(body, status: probe.healthy ? .ok : .serviceUnavailable)
     }
 }

@@ -30,7 +30,7 @@ public final class SigningKeyRing: Sendable {
     let retirementGrace: TimeInterval
 
     public init(masterKey: MasterKey, longestTokenLifetime: Int) {
-        self.sealer = SecretSealer(masterKey: masterKey, purpose: "signing-keys")
+        self.sealer = SecretSealer(masterKey: masterKey, purpose: SealPurpose.signingKeys)
         self.retirementGrace = TimeInterval(max(longestTokenLifetime, TokenService.maximumTTL) + 300)
     }
 

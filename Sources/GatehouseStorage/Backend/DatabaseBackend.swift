@@ -34,4 +34,8 @@ extension DatabaseBackend {
     /// The row-lock clause for a `SELECT` inside a transaction. SQLite has no row locks: its
     /// transactions are begun `IMMEDIATE`, which already excludes other writers.
     var forUpdate: String { engine == .postgres ? " FOR UPDATE" : "" }
+    /// A shared row lock on PostgreSQL (blocks `FOR UPDATE`, not other readers).
+    var forShare: String { engine == .postgres ? " FOR SHARE" : "" }
+    /// Claims rows no other transaction holds (job queues); SQLite's single writer needs none.
+    var forUpdateSkipLocked: String { engine == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
 }

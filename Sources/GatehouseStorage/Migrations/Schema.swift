@@ -225,6 +225,69 @@ public enum Schema {
             """,
             "CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id)",
         ]),
+        Migration(version: 7, name: "vault, data keys, jobs, key check", statements: [
+            """
+            CREATE TABLE vault_keys (
+                tenant_id {id} NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                version INTEGER NOT NULL,
+                wrapped_key TEXT NULL,
+                created_at BIGINT NOT NULL,
+                retired_at BIGINT NULL,
+                PRIMARY KEY (tenant_id, version)
+            )
+            """,
+            """
+            CREATE TABLE vault_credentials (
+                id {id} PRIMARY KEY,
+                tenant_id {id} NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                integration_id {id} NOT NULL,
+                name TEXT NOT NULL,
+                auth_type TEXT NOT NULL,
+                metadata TEXT NOT NULL,
+                ciphertext TEXT NOT NULL,
+                dek_version INTEGER NOT NULL,
+                revision BIGINT NOT NULL,
+                expires_at BIGINT NULL,
+                created_by TEXT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX vault_credentials_tenant ON vault_credentials (tenant_id, id)",
+            "CREATE INDEX vault_credentials_integration ON vault_credentials (tenant_id, integration_id, id)",
+            "CREATE INDEX vault_credentials_dek ON vault_credentials (tenant_id, dek_version)",
+            "CREATE INDEX vault_credentials_expiry ON vault_credentials (expires_at)",
+            """
+            CREATE TABLE jobs (
+                id {id} PRIMARY KEY,
+                name TEXT NOT NULL,
+                params TEXT NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                max_attempts INTEGER NOT NULL,
+                run_after BIGINT NOT NULL,
+                locked_by TEXT NULL,
+                lease_until BIGINT NULL,
+                last_error TEXT NULL,
+                result TEXT NULL,
+                singleton_key TEXT NULL,
+                created_at BIGINT NOT NULL,
+                started_at BIGINT NULL,
+                finished_at BIGINT NULL
+            )
+            """,
+            "CREATE INDEX jobs_due ON jobs (state, run_after)",
+            "CREATE INDEX jobs_name ON jobs (name, id)",
+            "CREATE UNIQUE INDEX jobs_singleton ON jobs (singleton_key) WHERE state IN ('queued', 'running')",
+            """
+            CREATE TABLE key_check (
+                name {id} PRIMARY KEY,
+                sealed TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

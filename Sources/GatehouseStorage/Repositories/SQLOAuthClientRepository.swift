@@ -15,6 +15,8 @@ public protocol OAuthClientRepository: Sendable {
     /// Records a revoked token (`jti`) until it would have expired anyway.
     func revokeToken(jti: String, tenantID: ResourceID?, expiresAt: Date, audit: AuditEvent?) async throws
     func revokedTokens(now: Date) async throws -> [String: Date]
+    /// Deletes denylist entries of tokens that expired before `date`; returns how many.
+    func pruneRevokedTokens(expiredBefore date: Date) async throws -> Int
 }
 
 struct SQLOAuthClientRepository: OAuthClientRepository {
@@ -110,6 +112,14 @@ struct SQLOAuthClientRepository: OAuthClientRepository {
                 revoked[try row.string("jti")] = try row.date("expires_at")
             }
             return revoked
+        }
+    }
+
+    func pruneRevokedTokens(expiredBefore date: Date) async throws -> Int {
+        try await backend.transaction { database in
+            try await database.raw(
+                "DELETE FROM revoked_tokens WHERE expires_at < \(bind: SQLColumn.millis(date)) RETURNING jti"
+            ).all().count
         }
     }
 

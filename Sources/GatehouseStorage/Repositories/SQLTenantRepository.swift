@@ -21,6 +21,8 @@ struct SQLTenantRepository: TenantRepository {
         { "DELETE FROM audit_events WHERE tenant_id = \(bind: $0)" },
         { "DELETE FROM request_log WHERE tenant_id = \(bind: $0)" },
         { "DELETE FROM usage_hourly WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM vault_credentials WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM vault_keys WHERE tenant_id = \(bind: $0)" },
     ]
 
     func create(_ tenant: Tenant, audit: AuditEvent?) async throws {

@@ -33,6 +33,9 @@ public protocol UserRepository: Sendable {
     func refresh(hash: String, newHash: String, expiresAt: Date, now: Date) async throws -> RefreshOutcome
     /// Revokes the family of a refresh token; returns the family, or `nil` for an unknown token.
     func revokeFamily(ofToken hash: String, now: Date) async throws -> ResourceID?
+    /// Deletes refresh tokens that expired before `date` (they can no longer be used or
+    /// replayed); returns how many.
+    func pruneRefreshTokens(expiredBefore date: Date) async throws -> Int
 }
 
 struct SQLUserRepository: UserRepository {
@@ -220,5 +223,15 @@ struct SQLUserRepository: UserRepository {
             name: try row.string("name"), passwordHash: try row.optionalString("password_hash"),
             roles: try row.json("roles", as: [String].self), createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at"))
+    }
+}
+
+extension SQLUserRepository {
+    func pruneRefreshTokens(expiredBefore date: Date) async throws -> Int {
+        try await backend.transaction { database in
+            try await database.raw(
+                "DELETE FROM refresh_tokens WHERE expires_at < \(bind: SQLColumn.millis(date)) RETURNING hash"
+            ).all().count
+        }
     }
 }

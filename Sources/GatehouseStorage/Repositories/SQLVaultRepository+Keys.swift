@@ -1,0 +1,162 @@
+import Crypto
+import Foundation
+import GatehouseCore
+import SQLKit
+
+/// Data keys: creation on first use, rotation, re-encryption and retirement.
+///
+/// Concurrency: a write seals with the newest live key, read and share-locked inside the
+/// write's transaction. Retirement takes the same rows `FOR UPDATE` and counts users after
+/// the lock is granted, so a key is destroyed only once no committed or in-flight write
+/// uses it. (On SQLite the single writer serializes all of this.)
+extension SQLVaultRepository {
+    struct ActiveKey {
+        let version: Int
+        let key: SymmetricKey
+    }
+
+    func activeKey(tenant: ResourceID, keys: DataKeyWrapper, on database: any SQLDatabase) async throws -> ActiveKey {
+        for _ in 0..<2 {
+            if let row = try await database.raw("""
+                SELECT version, wrapped_key FROM vault_keys
+                WHERE tenant_id = \(bind: tenant.rawValue) AND retired_at IS NULL
+                ORDER BY version DESC LIMIT 1\(unsafeRaw: backend.forShare)
+                """).first(), let wrapped = try row.optionalString("wrapped_key")
+            {
+                let version = try row.int("version")
+                return ActiveKey(version: version, key: try keys.unwrap(wrapped, tenantID: tenant.rawValue, version: version))
+            }
+            // First secret of this tenant: create version 1. A concurrent creator wins the
+            // primary key; the loop then reads its key.
+            let wrapped = try keys.wrap(DataKeyWrapper.generate(), tenantID: tenant.rawValue, version: 1)
+            try await database.raw("""
+                INSERT INTO vault_keys (tenant_id, version, wrapped_key, created_at)
+                VALUES (\(bind: tenant.rawValue), 1, \(bind: wrapped), \(bind: Timestamp.nowMilliseconds))
+                ON CONFLICT (tenant_id, version) DO NOTHING
+                """).run()
+        }
+        throw VaultError.keyDestroyed
+    }
+
+    static func seal(_ data: JSONValue, for credential: VaultCredential, with key: ActiveKey) throws -> VaultCredential {
+        var sealed = credential
+        sealed.dekVersion = key.version
+        sealed.sealed = try VaultEnvelope.seal(
+            Data(SQLColumn.json(data).utf8), dek: key.key, associatedData: credential.binding(dekVersion: key.version))
+        return sealed
+    }
+
+    static func open(_ credential: VaultCredential, with key: SymmetricKey) throws -> JSONValue {
+        do {
+            let plaintext = try VaultEnvelope.open(
+                credential.sealed, dek: key, associatedData: credential.binding(dekVersion: credential.dekVersion))
+            return try JSONDecoder().decode(JSONValue.self, from: plaintext)
+        } catch {
+            throw VaultError.tampered(credential.id)
+        }
+    }
+
+    func rotateKeys(
+        tenant: ResourceID?, keys: DataKeyWrapper, job: @Sendable (ResourceID, Int) -> Job, audit: AuditEvent?
+    ) async throws -> [DataKeyRotation] {
+        try await backend.transaction { database in
+            let tenants: [String]
+            if let tenant {
+                tenants = [tenant.rawValue]
+            } else {
+                tenants = try await database.raw("SELECT DISTINCT tenant_id FROM vault_keys ORDER BY tenant_id").all()
+                    .map { try $0.string("tenant_id") }
+            }
+            var rotations: [DataKeyRotation] = []
+            for tenantID in tenants {
+                guard let id = ResourceID(tenantID, kind: .tenant) else { continue }
+                // Serializes rotations of one tenant; writers only share-lock single versions.
+                if backend.engine == .postgres {
+                    try await database.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "vault-keys:" + tenantID)))").run()
+                }
+                let newest = try await database.raw(
+                    "SELECT MAX(version) AS v FROM vault_keys WHERE tenant_id = \(bind: tenantID)"
+                ).first()?.decode(column: "v", as: Int?.self) ?? 0
+                let version = (newest ?? 0) + 1
+                try await database.raw("""
+                    INSERT INTO vault_keys (tenant_id, version, wrapped_key, created_at)
+                    VALUES (\(bind: tenantID), \(bind: version),
+                        \(bind: try keys.wrap(DataKeyWrapper.generate(), tenantID: tenantID, version: version)),
+                        \(bind: Timestamp.nowMilliseconds))
+                    """).run()
+                let queued = job(id, version)
+                try await SQLJobQueue.insert(queued, on: database)
+                rotations.append(DataKeyRotation(tenantID: id, version: version, jobID: queued.id))
+            }
+            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
+            return rotations
+        }
+    }
+
+    func reencrypt(tenant: ResourceID, limit: Int, keys: DataKeyWrapper) async throws -> ReencryptionBatch {
+        // Read and open outside the write transaction; only the sealing and the
+        // compare-and-set run inside it.
+        let rows = try await backend.read { database in
+            try await database.raw("""
+                SELECT c.*, k.wrapped_key FROM vault_credentials c
+                JOIN vault_keys k ON k.tenant_id = c.tenant_id AND k.version = c.dek_version
+                WHERE c.tenant_id = \(bind: tenant.rawValue)
+                    AND c.dek_version < (SELECT MAX(version) FROM vault_keys m WHERE m.tenant_id = c.tenant_id)
+                ORDER BY c.id LIMIT \(literal: limit)
+                """).all()
+        }
+        var opened: [(VaultCredential, JSONValue)] = []
+        for row in rows {
+            let credential = try Self.credential(row)
+            guard let wrapped = try row.optionalString("wrapped_key") else { throw VaultError.keyDestroyed }
+            let dek = try keys.unwrap(wrapped, tenantID: tenant.rawValue, version: credential.dekVersion)
+            opened.append((credential, try Self.open(credential, with: dek)))
+        }
+        guard !opened.isEmpty else { return ReencryptionBatch() }
+        let toSeal = opened
+        return try await backend.transaction { database in
+            let key = try await activeKey(tenant: tenant, keys: keys, on: database)
+            var batch = ReencryptionBatch(found: toSeal.count)
+            for (credential, data) in toSeal {
+                let sealed = try Self.seal(data, for: credential, with: key)
+                let updated = try await database.raw("""
+                    UPDATE vault_credentials SET ciphertext = \(bind: sealed.sealed.base64EncodedString()),
+                        dek_version = \(bind: key.version), revision = revision + 1
+                    WHERE id = \(bind: credential.id.rawValue) AND revision = \(bind: credential.revision)
+                    RETURNING id
+                    """).all()
+                if updated.isEmpty { batch.raced += 1 } else { batch.reencrypted += 1 }
+            }
+            return batch
+        }
+    }
+
+    func retireUnusedKeys(tenant: ResourceID, at date: Date) async throws -> DataKeyRetirement {
+        try await backend.transaction { database in
+            let candidates = try await database.raw("""
+                SELECT version FROM vault_keys
+                WHERE tenant_id = \(bind: tenant.rawValue) AND retired_at IS NULL
+                    AND version < (SELECT MAX(version) FROM vault_keys m WHERE m.tenant_id = \(bind: tenant.rawValue))
+                ORDER BY version\(unsafeRaw: backend.forUpdate)
+                """).all().map { try $0.int("version") }
+            var outcome = DataKeyRetirement()
+            for version in candidates {
+                let users = try await database.raw("""
+                    SELECT COUNT(*) AS n FROM vault_credentials
+                    WHERE tenant_id = \(bind: tenant.rawValue) AND dek_version = \(bind: version)
+                    """).first()?.int("n") ?? 0
+                if users > 0 {
+                    outcome.stillInUse.append(version)
+                    continue
+                }
+                // The key material is destroyed; the row stays as history.
+                try await database.raw("""
+                    UPDATE vault_keys SET retired_at = \(bind: SQLColumn.millis(date)), wrapped_key = NULL
+                    WHERE tenant_id = \(bind: tenant.rawValue) AND version = \(bind: version)
+                    """).run()
+                outcome.retired.append(version)
+            }
+            return outcome
+        }
+    }
+}
