@@ -56,6 +56,8 @@ public struct TestServer: Sendable {
     ) async throws -> T {
         var options = options
         options.passwordHashLogRounds = min(options.passwordHashLogRounds, 10)  // fast hashes in tests
+        options.jobPollInterval = min(options.jobPollInterval, .milliseconds(100))
+        options.jobRetryBaseDelay = min(options.jobRetryBaseDelay, .milliseconds(50))
         let environment = ServerEnvironment(store: store, masterKey: masterKey, options: options, logger: logger)
         let app = try await GatehouseApplication.make(environment: environment, logger: logger)
         return try await app.test(.router) { client in
@@ -183,8 +185,13 @@ extension TestServer {
 
     /// Every stored audit event, as text, for searching.
     public func allAuditRowsText() async throws -> String {
+        try await tableText("audit_events")
+    }
+
+    /// Every row of `table`, its text columns joined, for searching.
+    public func tableText(_ table: String) async throws -> String {
         try await store.backend.read { database in
-            let rows = try await database.raw("SELECT * FROM audit_events").all()
+            let rows = try await database.raw("SELECT * FROM \(unsafeRaw: table)").all()
             return try rows.map { row in
                 try row.allColumns.map { column in
                     (try? row.decode(column: column, as: String?.self)).flatMap { $0 } ?? ""
@@ -202,11 +209,6 @@ extension TestServer {
 extension TestServer {
     /// The stored signing keys as text, to check that no private key is stored in the clear.
     public func allSigningKeyText() async throws -> String {
-        try await store.backend.read { database in
-            try await database.raw("SELECT * FROM signing_keys").all().map { row in
-                try row.allColumns.map { (try? row.decode(column: $0, as: String?.self)).flatMap { $0 } ?? "" }
-                    .joined(separator: "|")
-            }.joined(separator: "\n")
-        }
+        try await tableText("signing_keys")
     }
 }

@@ -58,16 +58,15 @@ public struct Job: Sendable, Equatable {
     }
 }
 
-/// When a failed attempt is retried: exponential (base 2 s, doubling, capped at 10 min)
+/// When a failed attempt is retried: exponential (from `base`, doubling, capped at 10 min)
 /// with equal jitter (half fixed, half random), so retries of many jobs failing together spread out.
 public enum JobBackoff {
-    public static let base: Double = 2
-    public static let cap: Double = 600
+    public static let cap: TimeInterval = 600
 
     /// The delay after attempt number `attempt` (1-based) failed; `unit` is a random
     /// number in [0, 1).
-    public static func delay(afterAttempt attempt: Int, unit: Double) -> TimeInterval {
-        let ceiling = min(cap, base * pow(2, Double(max(0, attempt - 1))))
+    public static func delay(afterAttempt attempt: Int, base: TimeInterval, unit: Double) -> TimeInterval {
+        let ceiling = min(cap, base * pow(2, Double(min(max(0, attempt - 1), 30))))
         return ceiling / 2 + unit * ceiling / 2
     }
 }

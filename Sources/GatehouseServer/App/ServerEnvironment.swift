@@ -92,6 +92,8 @@ public struct ServerOptions: Sendable {
     public var jobPollInterval: Duration = .seconds(1)
     /// How long a claimed job stays with its node without a renewal.
     public var jobLease: Duration = .seconds(30)
+    /// The first retry delay of a failed job (doubling after each attempt, jittered).
+    public var jobRetryBaseDelay: Duration = .seconds(2)
     /// How often periodic jobs are enqueued.
     public var jobScheduleInterval: Duration = .seconds(3600)
     /// Credentials re-sealed per transaction by the DEK rotation job.

@@ -106,7 +106,9 @@ struct JobRunner: Service {
             case .failure(let error):
                 let message = Self.describe(error)
                 let retryAt = job.attempts < job.maxAttempts
-                    ? now + JobBackoff.delay(afterAttempt: job.attempts, unit: Double.random(in: 0..<1)) : nil
+                    ? now + JobBackoff.delay(
+                        afterAttempt: job.attempts, base: options.jobRetryBaseDelay.seconds, unit: Double.random(in: 0..<1))
+                    : nil
                 try await jobs.fail(
                     job.id, node: environment.nodeID, error: message, retryAt: retryAt, at: now,
                     audit: Self.audit(
