@@ -22,7 +22,7 @@ public struct ServerEnvironment: Sendable {
     let health: HealthProbe
     let startedAt: Date
     /// Wraps and unwraps tenants' vault data keys.
-    let dataKeys: DataKeyWrapper
+    public let dataKeys: DataKeyWrapper
     let masterKey: MasterKey
     /// This process, as named in job leases.
     let nodeID: String
