@@ -11,18 +11,7 @@ enum StorageBenchmark {
     static let documents = 4_000
 
     static func run(url: DatabaseURL) async throws {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let backend = try await url.openBackend(logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await backend.run() }
-            let store = Store(backend: backend)
-            try await store.migrator.migrate(logger: logger)
-            let tenant = ResourceID.generate(.tenant)
-            let now = Timestamp.now
-            try await store.tenants.create(
-                Tenant(id: tenant, name: "bench", status: .active, partnerID: nil, settings: TenantSettings(),
-                       createdAt: now, updatedAt: now), audit: nil)
+        try await withTenant(url: url) { store, tenant in
             let body: [String: JSONValue] = ["payload": .string(String(repeating: "x", count: 1000))]
 
             let written = try await timed(count: documents) { index in
@@ -45,6 +34,26 @@ enum StorageBenchmark {
                          url.description, written, read, appended, documents, writers))
             let verified = try await store.audit.verify(tenant: tenant)
             print("chain check: valid=\(verified.valid) events=\(verified.eventsChecked)")
+        }
+    }
+
+    /// Runs `body` with a migrated store on `url` and a fresh tenant in it.
+    static func withTenant(
+        url: DatabaseURL, _ body: @escaping @Sendable (Store, ResourceID) async throws -> Void
+    ) async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let backend = try await url.openBackend(logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await backend.run() }
+            let store = Store(backend: backend)
+            try await store.migrator.migrate(logger: logger)
+            let tenant = ResourceID.generate(.tenant)
+            let now = Timestamp.now
+            try await store.tenants.create(
+                Tenant(id: tenant, name: "bench", status: .active, partnerID: nil, settings: TenantSettings(),
+                       createdAt: now, updatedAt: now), audit: nil)
+            try await body(store, tenant)
             group.cancelAll()
         }
         await backend.shutdown()

@@ -12,12 +12,17 @@ import GatehouseStorage
 ///
 ///     swift run -c release gatehouse-bench [keys...]    # default: 1000 1000000
 ///     swift run -c release gatehouse-bench storage DATABASE_URL
+///     swift run -c release gatehouse-bench vault DATABASE_URL
 @main
 struct Bench {
     static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "storage", arguments.count == 2 {
             try await StorageBenchmark.run(url: try DatabaseURL(parsing: arguments[1]))
+            return
+        }
+        if arguments.first == "vault", arguments.count == 2 {
+            try await VaultBenchmark.run(url: try DatabaseURL(parsing: arguments[1]))
             return
         }
         let sizes = arguments.compactMap(Int.init)

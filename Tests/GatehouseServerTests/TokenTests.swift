@@ -170,9 +170,9 @@ import Testing
             let other = try await server.makeTenant("Other")
             let key = try await server.makeKey(tenant: tenant, scopes: ["provisioning:*"])
             let short = try #require(try await server.request(
-                .post, "/api/v1/auth/token", key: key.secret, json: ["ttl_seconds": 1])["access_token"]?.stringValue)
+                .post, "/api/v1/auth/token", key: key.secret, json: ["ttl_seconds": 2])["access_token"]?.stringValue)
             #expect(try await server.request(.get, "/api/v1/provisioning/tenants/\(other)/users/u1", key: short).status == 403)
-            _ = try await server.waitForStatus(401, "/api/v1/auth/whoami", key: short, within: .seconds(4))
+            _ = try await server.waitForStatus(401, "/api/v1/auth/whoami", key: short, within: .seconds(5))
             let denied = try await server.request(.get, "/api/v1/auth/whoami", key: short)
             #expect(denied.json["error"]?["message"]?.stringValue?.contains("expired") == true)
         }

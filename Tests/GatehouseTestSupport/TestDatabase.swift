@@ -47,10 +47,12 @@ public enum TestDatabase {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await backend.run() }
             defer { group.cancelAll() }
-            let result = try await body(backend)
+            // Connections are closed whether or not the body throws: a SQLite connection
+            // released open trips sqlite-nio's assertion and takes the whole test run down.
+            let result = await Result { try await body(backend) }
             group.cancelAll()
             await backend.shutdown()
-            return result
+            return try result.get()
         }
     }
 
@@ -69,7 +71,7 @@ public enum TestDatabase {
         guard case .postgres(let host, let port, let user, let password, _, _) = admin else {
             fatalError("GATEHOUSE_TEST_POSTGRES_URL must be a postgres:// URL")
         }
-        try await adminQuery(admin, "CREATE DATABASE \(name)")
+        try await adminQuery(admin, "CREATE DATABASE \(name) STRATEGY FILE_COPY")
         do {
             let result = try await body(
                 .postgres(host: host, port: port, username: user, password: password, database: name, requireTLS: false))
@@ -86,5 +88,11 @@ public enum TestDatabase {
         try await withRunning(backend) { _ in
             try await backend.client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         }
+    }
+}
+
+extension Result where Failure == any Error {
+    init(_ body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

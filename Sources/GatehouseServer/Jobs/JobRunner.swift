@@ -44,7 +44,10 @@ struct JobRunner: Service {
                 }
             }
             let clock = ContinuousClock()
-            var nextSchedule = clock.now
+            // Periodic jobs are first queued a minute after start, not at once: a fleet
+            // restarting together (or a test suite starting hundreds of servers) does not
+            // run them all in the same second.
+            var nextSchedule = clock.now + min(options.jobScheduleInterval, .seconds(60))
             for await _ in environment.jobWakeup.stream {
                 if Task.isCancelled { break }
                 if clock.now >= nextSchedule {

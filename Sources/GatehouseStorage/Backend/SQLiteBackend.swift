@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
@@ -10,18 +11,24 @@ import Synchronization
 /// Writes go through a single writer connection, one transaction at a time (SQLite allows
 /// one writer anyway); reads use a small set of reader connections, which WAL lets run
 /// beside the writer and see every committed transaction.
+///
+/// The backend has its own thread pool, a thread per connection: SQLite's calls block
+/// (a writer waiting for another process's lock sleeps in the busy handler), and on a
+/// shared pool one waiting connection could starve every other database in the process.
 public final class SQLiteBackend: DatabaseBackend {
     public let engine = SQLEngine.sqlite
     public let path: String
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
+    private let threads: NIOThreadPool
     private let writeLock = AsyncLock()
     private let nextReader = Atomic<Int>(0)
 
-    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection], threads: NIOThreadPool) {
         self.path = path
         self.writer = writer
         self.readers = readers
+        self.threads = threads
     }
 
     /// Opens (creating when missing) the database file at `path`.
@@ -30,15 +37,21 @@ public final class SQLiteBackend: DatabaseBackend {
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let threads = NIOThreadPool(numberOfThreads: max(1, readers) + 1)
+        threads.start()
+        func connect() async throws -> SQLiteConnection {
+            try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: threads, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
+        }
+        let writer = try await connect()
         try await configure(writer, walMode: true)
         var readerConnections: [SQLiteConnection] = []
         for _ in 0..<max(1, readers) {
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let reader = try await connect()
             try await configure(reader, walMode: false)
             readerConnections.append(reader)
         }
-        return SQLiteBackend(path: path, writer: writer, readers: readerConnections)
+        return SQLiteBackend(path: path, writer: writer, readers: readerConnections, threads: threads)
     }
 
     private static func configure(_ connection: SQLiteConnection, walMode: Bool) async throws {
@@ -100,10 +113,12 @@ public final class SQLiteBackend: DatabaseBackend {
         // Closing goes through the thread pool, which refuses work from a cancelled task;
         // shutdown usually runs in one, so close from a fresh task.
         let connections = readers + [writer]
+        let threads = self.threads
         await Task {
             for connection in connections {
                 try? await connection.close()
             }
+            try? await threads.shutdownGracefully()
         }.value
     }
 }

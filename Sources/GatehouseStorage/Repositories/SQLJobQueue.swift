@@ -53,8 +53,19 @@ struct SQLJobQueue: JobQueue {
     }
 
     func claim(node: String, now: Date, leaseUntil: Date) async throws -> Job? {
-        try await backend.transaction { database in
-            let nowMillis = SQLColumn.millis(now)
+        let nowMillis = SQLColumn.millis(now)
+        // Polling is a plain read; only a due job opens a write transaction (on SQLite every
+        // write transaction takes the database-wide lock, which idle pollers must not).
+        let due = try await backend.read { database in
+            try await database.raw("""
+                SELECT id FROM jobs
+                WHERE (state = 'queued' AND run_after <= \(bind: nowMillis))
+                    OR (state = 'running' AND lease_until < \(bind: nowMillis))
+                LIMIT 1
+                """).first() != nil
+        }
+        guard due else { return nil }
+        return try await backend.transaction { database in
             // A running job whose lease lapsed lost its node: claimable again (at-least-once).
             let rows = try await database.raw("""
                 SELECT * FROM jobs

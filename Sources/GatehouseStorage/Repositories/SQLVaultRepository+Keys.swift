@@ -116,18 +116,25 @@ extension SQLVaultRepository {
         let toSeal = opened
         return try await backend.transaction { database in
             let key = try await activeKey(tenant: tenant, keys: keys, on: database)
-            var batch = ReencryptionBatch(found: toSeal.count)
+            // One statement for the whole batch; each row is written only if its revision is
+            // still the one that was read (compare-and-set), so a concurrent PATCH wins.
+            var rows: [SQLQueryString] = []
             for (credential, data) in toSeal {
                 let sealed = try Self.seal(data, for: credential, with: key)
-                let updated = try await database.raw("""
-                    UPDATE vault_credentials SET ciphertext = \(bind: sealed.sealed.base64EncodedString()),
-                        dek_version = \(bind: key.version), revision = revision + 1
-                    WHERE id = \(bind: credential.id.rawValue) AND revision = \(bind: credential.revision)
-                    RETURNING id
-                    """).all()
-                if updated.isEmpty { batch.raced += 1 } else { batch.reencrypted += 1 }
+                rows.append("""
+                    (\(bind: credential.id.rawValue), \(bind: sealed.sealed.base64EncodedString()), \(bind: credential.revision))
+                    """)
             }
-            return batch
+            let updated = try await database.raw("""
+                UPDATE vault_credentials SET ciphertext = v.column2, dek_version = \(bind: key.version),
+                    revision = vault_credentials.revision + 1
+                FROM (VALUES
+                """ + rows.dropFirst().reduce(rows[0]) { $0 + ", " + $1 } + """
+                ) AS v
+                WHERE vault_credentials.id = v.column1 AND vault_credentials.revision = v.column3
+                RETURNING vault_credentials.id
+                """).all().count
+            return ReencryptionBatch(reencrypted: updated, raced: toSeal.count - updated, found: toSeal.count)
         }
     }
 
