@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Verified tokens kept in memory (0 disables the cache). Env: GATEHOUSE_TOKEN_CACHE_SIZE.")
     var tokenCacheSize: Int?
 
+    @Flag(help: "Do not run queued jobs on this node (it still enqueues them). Env: GATEHOUSE_RUN_JOBS=false.")
+    var noJobs = false
+
     func run() async throws {
         let logger = try common.makeLogger()
         let masterKey = try MasterKeySource.load(options: common, logger: logger)
@@ -81,6 +84,12 @@ struct Serve: AsyncParsableCommand {
         if let kept = try common.setting(revisionsKept.map(String.init), env: "GATEHOUSE_REVISIONS_KEPT", key: "revisions_kept") {
             guard let value = Int(kept), (0...10_000).contains(value) else { throw ValidationError("Invalid revisions \(kept).") }
             options.revisionsKept = value
+        }
+        let runJobs = try common.setting(noJobs ? "false" : nil, env: "GATEHOUSE_RUN_JOBS", key: "run_jobs", default: "true")!
+        switch runJobs.lowercased() {
+        case "true", "1", "yes": options.runsJobs = true
+        case "false", "0", "no": options.runsJobs = false
+        default: throw ValidationError("Invalid run_jobs \(runJobs); use true or false.")
         }
         logger.info("Starting Gatehouse", metadata: ["database": "\(url)", "version": "\(GatehouseVersion.current)"])
 
