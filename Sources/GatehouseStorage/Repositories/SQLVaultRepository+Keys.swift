@@ -74,10 +74,10 @@ extension SQLVaultRepository {
                 if backend.engine == .postgres {
                     try await database.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "vault-keys:" + tenantID)))").run()
                 }
-                let newest = try await database.raw(
+                let row = try await database.raw(
                     "SELECT MAX(version) AS v FROM vault_keys WHERE tenant_id = \(bind: tenantID)"
-                ).first()?.decode(column: "v", as: Int?.self) ?? 0
-                let version = (newest ?? 0) + 1
+                ).first()
+                let version = (try row.flatMap { try $0.decode(column: "v", as: Int?.self) } ?? 0) + 1
                 try await database.raw("""
                     INSERT INTO vault_keys (tenant_id, version, wrapped_key, created_at)
                     VALUES (\(bind: tenantID), \(bind: version),
