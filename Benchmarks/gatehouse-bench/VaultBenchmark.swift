@@ -36,10 +36,12 @@ enum VaultBenchmark {
                 job: { tenant, _ in Job(id: .generate(.job), name: .dekRotation, params: [:], runAfter: Date(), createdAt: Date()) },
                 audit: nil)
             var reencrypted = 0
+            var after: ResourceID?
             while true {
-                let batch = try await store.vault.reencrypt(tenant: tenant, limit: 500, keys: keys)
+                let batch = try await store.vault.reencrypt(tenant: tenant, after: after, limit: 500, keys: keys)
                 reencrypted += batch.reencrypted
-                if batch.found == 0 { break }
+                guard batch.found > 0 else { break }
+                after = batch.last
             }
             let retired = try await store.vault.retireUnusedKeys(tenant: tenant, at: Date())
             let elapsed = clock.now - start

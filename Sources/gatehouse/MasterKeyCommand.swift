@@ -17,7 +17,8 @@ struct RotateMasterKey: AsyncParsableCommand {
             `openssl rand -base64 32`). Everything is re-sealed in one transaction: it all happens or \
             nothing does. Stop the servers first; afterwards they start with the new key only (a server \
             given the old key refuses to start). With the development key (no key configured), its file \
-            is replaced by the new key. Pagination cursors issued before the rotation stop working.
+            is replaced by the new key. Pagination cursors and access tokens minted from API keys \
+            (`/auth/token`) issued before the rotation stop working; sessions and OAuth tokens do not.
             """)
 
     @OptionGroup var common: CommonOptions

@@ -80,12 +80,15 @@ import Testing
                 stats = try await server.admin(.get, "/api/v1/admin/jobs/dek-rotation/stats")
             }
             #expect(stats["failed"]?.intValue == 1)
-            #expect(stats["last_error"]?.stringValue?.contains("does not authenticate") == true)
+            #expect(stats["last_error"]?.stringValue?.contains("1 credential(s) do not decrypt") == true)
+            #expect(stats["last_error"]?.stringValue?.contains(secondID) == true)
             #expect(stats["last_run"]?["attempts"]?.intValue == 5)
             let failures = try await server.admin(.get, "/api/v1/admin/audit-logs?action=job.failed")
             #expect(failures["total"]?.intValue == 5)
-            // The untouched credential still reveals: a failed rotation loses nothing.
-            #expect(try await server.admin(.get, "\(base)/a").status == 200)
+            // The untouched credential was re-encrypted and still reveals: nothing is lost.
+            let untouched = try await server.admin(.get, "\(base)/a")
+            #expect(untouched.status == 200)
+            #expect(untouched["data"]?.arrayValue?.first?["key_version"]?.intValue == 2)
         }
     }
 

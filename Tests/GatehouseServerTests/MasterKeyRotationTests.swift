@@ -73,6 +73,21 @@ import Testing
     }
 }
 
+@Suite struct MasterKeyCheckTests {
+    /// On a database sealed before the key check existed, only a key that opens the sealed
+    /// signing keys is recorded; a mistyped key is refused, not written down.
+    @Test func aWrongKeyIsNeverRecordedAsTheRightOne() async throws {
+        try await TestServer.run { server throws in
+            try await server.executeSQL("DELETE FROM key_check")
+            let other = MasterKey(bytes: Array(repeating: 3, count: 32))
+            #expect(try await server.store.keyMaterial.verify(other) != .recorded)
+            #expect(try await server.store.keyMaterial.verify(TestServer.masterKey) == .recorded)
+            #expect(try await server.store.keyMaterial.verify(TestServer.masterKey) == .matches)
+            #expect(try await server.store.keyMaterial.verify(other) == .mismatch(storedFingerprint: TestServer.masterKey.fingerprint))
+        }
+    }
+}
+
 /// Minimal JSON over loopback for the binary tests.
 enum HTTP {
     static func send(

@@ -41,6 +41,8 @@ public struct Job: Sendable, Equatable {
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// When an attempt last failed (`lastError` says why).
+    public var failedAt: Date?
 
     public init(
         id: ResourceID, name: JobName, params: JSONValue, maxAttempts: Int = 5, runAfter: Date,

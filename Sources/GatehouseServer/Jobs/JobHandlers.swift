@@ -33,20 +33,25 @@ struct JobHandlers {
         }
         var reencrypted = 0
         var raced = 0
+        var unreadable = Set<ResourceID>()
         var retirement = DataKeyRetirement()
         for _ in 0..<5 {
+            var after: ResourceID?
             while !Task.isCancelled {
                 let batch = try await store.vault.reencrypt(
-                    tenant: tenant, limit: environment.options.reencryptionBatchSize, keys: environment.dataKeys)
+                    tenant: tenant, after: after, limit: environment.options.reencryptionBatchSize, keys: environment.dataKeys)
                 reencrypted += batch.reencrypted
                 raced += batch.raced
-                if batch.found == 0 { break }
+                unreadable.formUnion(batch.unreadable)
+                guard batch.found > 0, let last = batch.last else { break }
+                after = last
             }
             try Task.checkCancellation()
             let pass = try await store.vault.retireUnusedKeys(tenant: tenant, at: Date())
             retirement.retired += pass.retired
             retirement.stillInUse = pass.stillInUse
             if pass.stillInUse.isEmpty { break }
+            if !unreadable.isEmpty { break }  // those rows keep their key in use; no pass fixes them
         }
         if reencrypted > 0 || !retirement.retired.isEmpty {
             try await store.audit.append([
@@ -58,6 +63,12 @@ struct JobHandlers {
                         "retired_versions": retirement.retired.map(String.init).joined(separator: ","),
                     ])
             ])
+        }
+        guard unreadable.isEmpty else {
+            throw JobError(
+                "\(unreadable.count) credential(s) do not decrypt (altered or moved) and keep their old key: "
+                    + unreadable.map(\.rawValue).sorted().prefix(10).joined(separator: ", ")
+                    + "; every other credential was re-encrypted")
         }
         return [
             "tenant_id": .string(tenant.rawValue), "reencrypted": .int(Int64(reencrypted)), "raced": .int(Int64(raced)),

@@ -73,27 +73,48 @@ struct JobRunner: Service {
             return false
         }
         logger.info("Running job", metadata: ["job": "\(job.name.rawValue)", "id": "\(job.id)", "attempt": "\(job.attempts)"])
-        let outcome = await withTaskGroup(of: Result<JSONValue, any Error>?.self) { group in
-            group.addTask { [self] in await Result { try await JobHandlers(environment: environment, logger: logger).run(job) } }
-            group.addTask { [self] in
-                await renewLease(of: job)
-                return nil
-            }
-            var outcome: Result<JSONValue, any Error> = .failure(CancellationError())
-            if let first = await group.next(), let result = first { outcome = result }
+        let outcome = await withTaskGroup(of: RunOutcome.self) { group in
+            group.addTask { [self] in .finished(await Result { try await JobHandlers(environment: environment, logger: logger).run(job) }) }
+            group.addTask { [self] in await holdLease(of: job) }
+            let first = await group.next() ?? .leaseLost
             group.cancelAll()
-            return outcome
+            return first
         }
-        await record(outcome, of: job)
+        switch outcome {
+        case .finished where Task.isCancelled:
+            // Stopped by a shutdown, not failed: the job goes back to the queue without
+            // spending an attempt (from a fresh task: the cancelled one cannot write).
+            let (jobs, node) = (jobs, environment.nodeID)
+            await Task { try? await jobs.release(job.id, node: node, at: Date()) }.value
+        case .finished(let result):
+            await record(result, of: job)
+        case .leaseLost:
+            logger.warning("Lost the lease of a running job; stopped it (another node may run it)", metadata: ["id": "\(job.id)"])
+        }
         return true
     }
 
-    private func renewLease(of job: Job) async {
-        let period = options.jobLease / 3
-        while !Task.isCancelled {
-            try? await Task.sleep(for: period)
-            if Task.isCancelled { return }
-            _ = try? await jobs.renew(job.id, node: environment.nodeID, until: Date() + options.jobLease.seconds)
+    enum RunOutcome: Sendable {
+        case finished(Result<JSONValue, any Error>)
+        case leaseLost
+    }
+
+    /// Renews the lease every third of its length; returns when the node no longer holds
+    /// it (taken over, or not renewable until it lapsed), so the job is stopped.
+    private func holdLease(of job: Job) async -> RunOutcome {
+        let clock = ContinuousClock()
+        var renewed = clock.now
+        while true {
+            try? await Task.sleep(for: options.jobLease / 3)
+            if Task.isCancelled { return .leaseLost }
+            do {
+                guard try await jobs.renew(job.id, node: environment.nodeID, until: Date() + options.jobLease.seconds) else {
+                    return .leaseLost
+                }
+                renewed = clock.now
+            } catch {
+                if clock.now - renewed >= options.jobLease { return .leaseLost }
+            }
         }
     }
 

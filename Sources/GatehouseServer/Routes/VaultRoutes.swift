@@ -141,16 +141,19 @@ struct VaultRoutes {
         guard !body.changedFields.isEmpty else { throw GatehouseError.invalid("body", "must change at least one field") }
         let existing = try await credential(context)
         let authType = try body.authType.map { try CredentialAuthType.parse($0) }
-        if let authType, authType != existing.authType, body.data == nil {
-            throw GatehouseError.invalid("data", "is required to change auth_type")
-        }
-        if let data = body.data { try Self.validate(data, as: authType ?? existing.authType) }
+        let data = body.data
         let name = try body.name.map { try DisplayName.validate($0) }
         let metadata = try body.metadata.map { try KeyFields.metadata($0) }
         let expiresAt = try body.expiresAt.map { date in try date.map { try KeyFields.expiry($0) } }
         var audit = context.auditEvent("vault.credential.update", target: existing.id.rawValue, details: Self.facts(existing))
         audit.details["fields"] = body.changedFields.joined(separator: ",")
-        let updated = try await vault.update(existing.id, data: body.data, keys: environment.dataKeys, audit: audit) { credential in
+        let updated = try await vault.update(existing.id, data: data, keys: environment.dataKeys, audit: audit) { credential in
+            // Checked against the locked row: a concurrent PATCH cannot leave a ciphertext
+            // bound to one auth type on a row that claims another.
+            if let authType, authType != credential.authType, data == nil {
+                throw GatehouseError.invalid("data", "is required to change auth_type")
+            }
+            if let data { try Self.validate(data, as: authType ?? credential.authType) }
             if let name { credential.name = name }
             if let metadata { credential.metadata = metadata }
             if let expiresAt { credential.expiresAt = expiresAt }

@@ -43,15 +43,22 @@ public final class SQLiteBackend: DatabaseBackend {
             try await SQLiteConnection.open(
                 storage: .file(path: path), threadPool: threads, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
         }
-        let writer = try await connect()
-        try await configure(writer, walMode: true)
-        var readerConnections: [SQLiteConnection] = []
-        for _ in 0..<max(1, readers) {
-            let reader = try await connect()
-            try await configure(reader, walMode: false)
-            readerConnections.append(reader)
+        var opened: [SQLiteConnection] = []
+        do {
+            let writer = try await connect()
+            opened.append(writer)
+            try await configure(writer, walMode: true)
+            for _ in 0..<max(1, readers) {
+                let reader = try await connect()
+                opened.append(reader)
+                try await configure(reader, walMode: false)
+            }
+            return SQLiteBackend(path: path, writer: writer, readers: Array(opened.dropFirst()), threads: threads)
+        } catch {
+            for connection in opened { try? await connection.close() }
+            try? await threads.shutdownGracefully()
+            throw error
         }
-        return SQLiteBackend(path: path, writer: writer, readers: readerConnections, threads: threads)
     }
 
     private static func configure(_ connection: SQLiteConnection, walMode: Bool) async throws {

@@ -273,7 +273,8 @@ public enum Schema {
                 singleton_key TEXT NULL,
                 created_at BIGINT NOT NULL,
                 started_at BIGINT NULL,
-                finished_at BIGINT NULL
+                finished_at BIGINT NULL,
+                failed_at BIGINT NULL
             )
             """,
             "CREATE INDEX jobs_due ON jobs (state, run_after)",

@@ -18,6 +18,8 @@ public protocol JobQueue: Sendable {
     func succeed(_ id: ResourceID, node: String, result: JSONValue, at: Date, audit: AuditEvent?) async throws -> Bool
     /// Records a failed attempt: queued again at `retryAt`, or failed for good when `nil`.
     func fail(_ id: ResourceID, node: String, error: String, retryAt: Date?, at: Date, audit: AuditEvent?) async throws
+    /// Puts a job this node stopped (shutdown) back in the queue without spending an attempt.
+    func release(_ id: ResourceID, node: String, at: Date) async throws
     func get(_ id: ResourceID) async throws -> Job?
     func list(name: JobName, page: PageRequest) async throws -> Page<Job>
     func stats(name: JobName) async throws -> JobStats
@@ -79,7 +81,7 @@ struct SQLJobQueue: JobQueue {
                     try await database.raw("""
                         UPDATE jobs SET state = 'failed', locked_by = NULL, lease_until = NULL,
                             last_error = 'its node stopped while running it and no attempts are left',
-                            finished_at = \(bind: nowMillis)
+                            finished_at = \(bind: nowMillis), failed_at = \(bind: nowMillis)
                         WHERE id = \(bind: job.id.rawValue)
                         """).run()
                     continue
@@ -129,16 +131,26 @@ struct SQLJobQueue: JobQueue {
             if let retryAt {
                 try await database.raw("""
                     UPDATE jobs SET state = 'queued', locked_by = NULL, lease_until = NULL, last_error = \(bind: error),
-                        run_after = \(bind: SQLColumn.millis(retryAt)), finished_at = \(bind: SQLColumn.millis(date))
+                        run_after = \(bind: SQLColumn.millis(retryAt)), failed_at = \(bind: SQLColumn.millis(date))
                     WHERE id = \(bind: id.rawValue) AND locked_by = \(bind: node) AND state = 'running'
                     """).run()
             } else {
                 try await database.raw("""
                     UPDATE jobs SET state = 'failed', locked_by = NULL, lease_until = NULL, last_error = \(bind: error),
-                        finished_at = \(bind: SQLColumn.millis(date))
+                        finished_at = \(bind: SQLColumn.millis(date)), failed_at = \(bind: SQLColumn.millis(date))
                     WHERE id = \(bind: id.rawValue) AND locked_by = \(bind: node) AND state = 'running'
                     """).run()
             }
+        }
+    }
+
+    func release(_ id: ResourceID, node: String, at date: Date) async throws {
+        try await backend.transaction { database in
+            try await database.raw("""
+                UPDATE jobs SET state = 'queued', attempts = attempts - 1, locked_by = NULL, lease_until = NULL,
+                    run_after = \(bind: SQLColumn.millis(date))
+                WHERE id = \(bind: id.rawValue) AND locked_by = \(bind: node) AND state = 'running'
+                """).run()
         }
     }
 
@@ -175,12 +187,12 @@ struct SQLJobQueue: JobQueue {
                 ORDER BY started_at DESC, id DESC LIMIT 1
                 """).first().map(Self.job)
             if let failed = try await database.raw("""
-                SELECT * FROM jobs WHERE name = \(bind: name.rawValue) AND last_error IS NOT NULL
-                ORDER BY finished_at DESC, id DESC LIMIT 1
+                SELECT * FROM jobs WHERE name = \(bind: name.rawValue) AND failed_at IS NOT NULL
+                ORDER BY failed_at DESC, id DESC LIMIT 1
                 """).first().map(Self.job)
             {
                 stats.lastError = failed.lastError
-                stats.lastErrorAt = failed.finishedAt
+                stats.lastErrorAt = failed.failedAt
             }
             return stats
         }
@@ -220,6 +232,7 @@ struct SQLJobQueue: JobQueue {
         job.result = try row.optionalJSON("result", as: JSONValue.self)
         job.startedAt = try row.optionalDate("started_at")
         job.finishedAt = try row.optionalDate("finished_at")
+        job.failedAt = try row.optionalDate("failed_at")
         return job
     }
 }

@@ -51,12 +51,28 @@ struct SQLKeyMaterial: KeyMaterialRepository {
                 return check.matches(try row.string("sealed"))
                     ? .matches : .mismatch(storedFingerprint: try row.string("fingerprint"))
             }
+            // A database sealed before the check existed: record the key only if it opens
+            // what is already sealed, so a mistyped key is never written down as the right one.
+            if let sealed = try await database.raw(
+                "SELECT kid, private_key_sealed FROM signing_keys ORDER BY created_at LIMIT 1"
+            ).first() {
+                let sealer = SecretSealer(masterKey: masterKey, purpose: SealPurpose.signingKeys)
+                guard (try? sealer.open(try sealed.string("private_key_sealed"), binding: try sealed.string("kid"))) != nil
+                else { return .mismatch(storedFingerprint: "(unrecorded: the key that sealed the existing signing keys)") }
+            }
             try await database.raw("""
                 INSERT INTO key_check (name, sealed, fingerprint, updated_at)
                 VALUES (\(bind: Self.checkName), \(bind: try check.make()), \(bind: masterKey.fingerprint),
                     \(bind: Timestamp.nowMilliseconds))
                 ON CONFLICT (name) DO NOTHING
                 """).run()
+            // Another node may have recorded its key first: compare with what is stored now.
+            let stored = try await database.raw(
+                "SELECT sealed, fingerprint FROM key_check WHERE name = \(bind: Self.checkName)"
+            ).first()
+            guard let stored, check.matches(try stored.string("sealed")) else {
+                return .mismatch(storedFingerprint: try stored?.string("fingerprint") ?? "unknown")
+            }
             return .recorded
         }
     }

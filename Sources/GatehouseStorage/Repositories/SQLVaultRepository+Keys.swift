@@ -59,60 +59,85 @@ extension SQLVaultRepository {
     func rotateKeys(
         tenant: ResourceID?, keys: DataKeyWrapper, job: @Sendable (ResourceID, Int) -> Job, audit: AuditEvent?
     ) async throws -> [DataKeyRotation] {
-        try await backend.transaction { database in
-            let tenants: [String]
-            if let tenant {
-                tenants = [tenant.rawValue]
-            } else {
-                tenants = try await database.raw("SELECT DISTINCT tenant_id FROM vault_keys ORDER BY tenant_id").all()
-                    .map { try $0.string("tenant_id") }
+        let tenants: [ResourceID]
+        if let tenant {
+            tenants = [tenant]
+        } else {
+            tenants = try await backend.read { database in
+                try await database.raw("SELECT DISTINCT tenant_id FROM vault_keys ORDER BY tenant_id").all()
+                    .compactMap { ResourceID(try $0.string("tenant_id"), kind: .tenant) }
             }
-            var rotations: [DataKeyRotation] = []
-            for tenantID in tenants {
-                guard let id = ResourceID(tenantID, kind: .tenant) else { continue }
-                // Serializes rotations of one tenant; writers only share-lock single versions.
-                if backend.engine == .postgres {
-                    try await database.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "vault-keys:" + tenantID)))").run()
-                }
-                let row = try await database.raw(
-                    "SELECT MAX(version) AS v FROM vault_keys WHERE tenant_id = \(bind: tenantID)"
-                ).first()
-                let version = (try row.flatMap { try $0.decode(column: "v", as: Int?.self) } ?? 0) + 1
-                try await database.raw("""
-                    INSERT INTO vault_keys (tenant_id, version, wrapped_key, created_at)
-                    VALUES (\(bind: tenantID), \(bind: version),
-                        \(bind: try keys.wrap(DataKeyWrapper.generate(), tenantID: tenantID, version: version)),
-                        \(bind: Timestamp.nowMilliseconds))
-                    """).run()
-                let queued = job(id, version)
-                try await SQLJobQueue.insert(queued, on: database)
-                rotations.append(DataKeyRotation(tenantID: id, version: version, jobID: queued.id))
-            }
-            try await SQLAuditLog.record(audit, on: database, engine: backend.engine)
-            return rotations
         }
+        // One transaction per tenant (each with its job), so rotating thousands of tenants
+        // holds no more than one tenant's locks at a time; the audit event goes with the first.
+        var rotations: [DataKeyRotation] = []
+        for (index, tenantID) in tenants.enumerated() {
+            rotations.append(try await backend.transaction { database in
+                let version = try await addKeyVersion(tenant: tenantID, keys: keys, on: database)
+                let queued = job(tenantID, version)
+                try await SQLJobQueue.insert(queued, on: database)
+                if index == 0 { try await SQLAuditLog.record(audit, on: database, engine: backend.engine) }
+                return DataKeyRotation(tenantID: tenantID, version: version, jobID: queued.id)
+            })
+        }
+        if tenants.isEmpty {
+            try await SQLAuditLog(backend: backend).append(audit.map { [$0] } ?? [])
+        }
+        return rotations
     }
 
-    func reencrypt(tenant: ResourceID, limit: Int, keys: DataKeyWrapper) async throws -> ReencryptionBatch {
+    /// Inserts the next key version of `tenant`; a concurrent creator of the same version
+    /// (first use, another rotation) makes it try the one after.
+    func addKeyVersion(tenant: ResourceID, keys: DataKeyWrapper, on database: any SQLDatabase) async throws -> Int {
+        for _ in 0..<5 {
+            let row = try await database.raw(
+                "SELECT MAX(version) AS v FROM vault_keys WHERE tenant_id = \(bind: tenant.rawValue)"
+            ).first()
+            let version = (try row.flatMap { try $0.decode(column: "v", as: Int?.self) } ?? 0) + 1
+            let inserted = try await database.raw("""
+                INSERT INTO vault_keys (tenant_id, version, wrapped_key, created_at)
+                VALUES (\(bind: tenant.rawValue), \(bind: version),
+                    \(bind: try keys.wrap(DataKeyWrapper.generate(), tenantID: tenant.rawValue, version: version)),
+                    \(bind: Timestamp.nowMilliseconds))
+                ON CONFLICT (tenant_id, version) DO NOTHING
+                RETURNING version
+                """).all()
+            if !inserted.isEmpty { return version }
+        }
+        throw VaultError.contention
+    }
+
+    func reencrypt(tenant: ResourceID, after: ResourceID?, limit: Int, keys: DataKeyWrapper) async throws -> ReencryptionBatch {
         // Read and open outside the write transaction; only the sealing and the
-        // compare-and-set run inside it.
+        // compare-and-set run inside it. Pages follow ids, so a credential that does not
+        // open is reported and passed over instead of stopping the rotation.
         let rows = try await backend.read { database in
             try await database.raw("""
                 SELECT c.*, k.wrapped_key FROM vault_credentials c
                 JOIN vault_keys k ON k.tenant_id = c.tenant_id AND k.version = c.dek_version
-                WHERE c.tenant_id = \(bind: tenant.rawValue)
+                WHERE c.tenant_id = \(bind: tenant.rawValue) AND c.id > \(bind: after?.rawValue ?? "")
                     AND c.dek_version < (SELECT MAX(version) FROM vault_keys m WHERE m.tenant_id = c.tenant_id)
                 ORDER BY c.id LIMIT \(literal: limit)
                 """).all()
         }
         var opened: [(VaultCredential, JSONValue)] = []
+        var unreadable: [ResourceID] = []
+        var last: ResourceID?
         for row in rows {
             let credential = try Self.credential(row)
+            last = credential.id
             guard let wrapped = try row.optionalString("wrapped_key") else { throw VaultError.keyDestroyed }
             let dek = try keys.unwrap(wrapped, tenantID: tenant.rawValue, version: credential.dekVersion)
-            opened.append((credential, try Self.open(credential, with: dek)))
+            do {
+                opened.append((credential, try Self.open(credential, with: dek)))
+            } catch {
+                unreadable.append(credential.id)
+            }
         }
-        guard !opened.isEmpty else { return ReencryptionBatch() }
+        var batch = ReencryptionBatch(found: rows.count)
+        batch.unreadable = unreadable
+        batch.last = last
+        guard !opened.isEmpty else { return batch }
         let toSeal = opened
         return try await backend.transaction { database in
             let key = try await activeKey(tenant: tenant, keys: keys, on: database)
@@ -134,7 +159,9 @@ extension SQLVaultRepository {
                 WHERE vault_credentials.id = v.column1 AND vault_credentials.revision = v.column3
                 RETURNING vault_credentials.id
                 """).all().count
-            return ReencryptionBatch(reencrypted: updated, raced: toSeal.count - updated, found: toSeal.count)
+            batch.reencrypted = updated
+            batch.raced = toSeal.count - updated
+            return batch
         }
     }
 

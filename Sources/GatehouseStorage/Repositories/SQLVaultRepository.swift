@@ -37,8 +37,9 @@ public protocol VaultRepository: Sendable {
     func rotateKeys(
         tenant: ResourceID?, keys: DataKeyWrapper, job: @Sendable (ResourceID, Int) -> Job, audit: AuditEvent?
     ) async throws -> [DataKeyRotation]
-    /// Re-seals up to `limit` credentials still on older keys with the newest one.
-    func reencrypt(tenant: ResourceID, limit: Int, keys: DataKeyWrapper) async throws -> ReencryptionBatch
+    /// Re-seals up to `limit` credentials still on older keys (ids after `after`) with the
+    /// newest one.
+    func reencrypt(tenant: ResourceID, after: ResourceID?, limit: Int, keys: DataKeyWrapper) async throws -> ReencryptionBatch
     /// Retires (destroys) older key versions no credential uses any more.
     func retireUnusedKeys(tenant: ResourceID, at: Date) async throws -> DataKeyRetirement
     /// Deletes credentials that expired before `date`; returns how many.
@@ -59,6 +60,10 @@ public struct ReencryptionBatch: Sendable, Equatable {
     public var raced = 0
     /// Credentials on older keys this batch saw.
     public var found = 0
+    /// Credentials whose ciphertext does not open (altered or moved): left as they are.
+    public var unreadable: [ResourceID] = []
+    /// The last id seen: where the next batch starts.
+    public var last: ResourceID?
 
     public init(reencrypted: Int = 0, raced: Int = 0, found: Int = 0) {
         self.reencrypted = reencrypted
@@ -240,11 +245,14 @@ public enum VaultError: Error, CustomStringConvertible {
     case tampered(ResourceID)
     /// A credential references a key version that was destroyed (must never happen).
     case keyDestroyed
+    /// Concurrent key changes kept colliding.
+    case contention
 
     public var description: String {
         switch self {
         case .tampered(let id): "The sealed secret of \(id) does not authenticate (altered or moved)."
         case .keyDestroyed: "A credential references a destroyed data key."
+        case .contention: "Concurrent changes to the tenant's data keys kept colliding; retry."
         }
     }
 }
