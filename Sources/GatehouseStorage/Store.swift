@@ -20,6 +20,7 @@ public struct Store: Sendable {
     public let vault: any VaultRepository
     public let jobs: any JobQueue
     public let keyMaterial: any KeyMaterialRepository
+    public let rateLimits: any RateLimitBuckets
     public let migrator: Migrator
 
     public init(backend: any DatabaseBackend) {
@@ -38,6 +39,7 @@ public struct Store: Sendable {
         self.vault = SQLVaultRepository(backend: backend)
         self.jobs = SQLJobQueue(backend: backend)
         self.keyMaterial = SQLKeyMaterial(backend: backend)
+        self.rateLimits = SQLRateLimitBuckets(backend: backend)
         self.migrator = Migrator(backend: backend)
     }
 

@@ -42,6 +42,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Do not run queued jobs on this node (it still enqueues them). Env: GATEHOUSE_RUN_JOBS=false.")
     var noJobs = false
 
+    @Option(help: "Rate-limit state: local (one node) or cluster (shared through PostgreSQL). Env: GATEHOUSE_RATE_LIMIT_MODE.")
+    var rateLimitMode: String?
+
+    @Option(help: "Budget per client address on login/register/refresh/oauth token, LIMIT/SECONDS or off. Env: GATEHOUSE_ADDRESS_RATE_LIMIT.")
+    var addressRateLimit: String?
+
+    @Option(help: "Cluster mode, database unreachable: e.g. key=open,ip=open,tenant=closed. Env: GATEHOUSE_RATE_LIMIT_FAILURE.")
+    var rateLimitFailure: String?
+
     func run() async throws {
         let logger = try common.makeLogger()
         let masterKey = try MasterKeySource.load(options: common, logger: logger)
@@ -91,6 +100,7 @@ struct Serve: AsyncParsableCommand {
         case "false", "0", "no": options.runsJobs = false
         default: throw ValidationError("Invalid run_jobs \(runJobs); use true or false.")
         }
+        try applyRateLimitSettings(to: &options)
         logger.info("Starting Gatehouse", metadata: ["database": "\(url)", "version": "\(GatehouseVersion.current)"])
 
         let backend = try await url.openBackend(logger: logger)
@@ -103,6 +113,38 @@ struct Serve: AsyncParsableCommand {
             let app = try await GatehouseApplication.make(environment: environment, logger: logger)
             try await app.runService()
             group.cancelAll()
+        }
+    }
+}
+
+extension Serve {
+    func applyRateLimitSettings(to options: inout ServerOptions) throws {
+        if let mode = try common.setting(rateLimitMode, env: "GATEHOUSE_RATE_LIMIT_MODE", key: "rate_limit_mode") {
+            guard let parsed = RateLimiter.Mode(rawValue: mode) else {
+                throw ValidationError("Unknown rate limit mode \(mode); use local or cluster.")
+            }
+            options.rateLimitMode = parsed
+        }
+        if let text = try common.setting(addressRateLimit, env: "GATEHOUSE_ADDRESS_RATE_LIMIT", key: "address_rate_limit") {
+            if text == "off" {
+                options.addressRateLimit = nil
+            } else {
+                let parts = text.split(separator: "/").compactMap { Int($0) }
+                let limit = parts.count == 2 ? RateLimit(limit: parts[0], windowSeconds: parts[1]) : nil
+                guard let limit, (try? limit.validate(field: "address_rate_limit")) != nil else {
+                    throw ValidationError("Invalid address rate limit \(text); use LIMIT/SECONDS, e.g. 60/60, or off.")
+                }
+                options.addressRateLimit = limit
+            }
+        }
+        if let text = try common.setting(rateLimitFailure, env: "GATEHOUSE_RATE_LIMIT_FAILURE", key: "rate_limit_failure") {
+            for pair in text.split(separator: ",") {
+                let parts = pair.split(separator: "=").map(String.init)
+                guard parts.count == 2, let kind = RateLimitPolicy.Kind(rawValue: parts[0]),
+                    let mode = RateLimiter.FailureMode(rawValue: parts[1])
+                else { throw ValidationError("Invalid rate limit failure setting \(pair); use KIND=open|closed.") }
+                options.rateLimitFailureModes[kind] = mode
+            }
         }
     }
 }

@@ -30,7 +30,7 @@ import Testing
             let expiry = Timestamp.format(Date().addingTimeInterval(3600))
             let limited = try await server.makeKey(
                 tenant: tenant, scopes: ["iam:api-keys.*"],
-                extra: ["permissions": ["llm"], "expires_at": .string(expiry), "rate_limit": ["limit": 5, "window_seconds": 60]])
+                extra: ["permissions": ["llm"], "expires_at": .string(expiry), "rate_limit": ["limit": 50, "window_seconds": 60]])
             let uri = "/api/v1/iam/tenants/\(tenant)/api-keys"
             let wider = try await server.request(.post, uri, key: limited.secret, json: ["permissions": ["*"]])
             #expect(wider.status == 403)

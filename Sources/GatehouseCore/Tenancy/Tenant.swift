@@ -38,27 +38,33 @@ public struct TenantSettings: Sendable, Codable, Equatable {
     public var keyPrefix: String
     /// The budget of each key that has no override of its own; `nil` means unlimited.
     public var defaultRateLimit: RateLimit?
+    /// The budget of the whole tenant, all credentials together (a quota); `nil`: none.
+    public var rateLimit: RateLimit?
 
-    public init(keyPrefix: String = TenantSettings.defaultKeyPrefix, defaultRateLimit: RateLimit? = nil) {
+    public init(keyPrefix: String = TenantSettings.defaultKeyPrefix, defaultRateLimit: RateLimit? = nil, rateLimit: RateLimit? = nil) {
         self.keyPrefix = keyPrefix
         self.defaultRateLimit = defaultRateLimit
+        self.rateLimit = rateLimit
     }
 
     enum CodingKeys: String, CodingKey {
         case keyPrefix = "key_prefix"
         case defaultRateLimit = "default_rate_limit"
+        case rateLimit = "rate_limit"
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.keyPrefix = try container.decodeIfPresent(String.self, forKey: .keyPrefix) ?? Self.defaultKeyPrefix
         self.defaultRateLimit = try container.decodeIfPresent(RateLimit.self, forKey: .defaultRateLimit)
+        self.rateLimit = try container.decodeIfPresent(RateLimit.self, forKey: .rateLimit)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(keyPrefix, forKey: .keyPrefix)
         try container.encode(defaultRateLimit, forKey: .defaultRateLimit)
+        try container.encode(rateLimit, forKey: .rateLimit)
     }
 
     public func validate() throws(GatehouseError) {
@@ -66,6 +72,7 @@ public struct TenantSettings: Sendable, Codable, Equatable {
             throw .invalid("settings.key_prefix", "must be 2-12 lowercase letters or digits, starting with a letter")
         }
         try defaultRateLimit?.validate(field: "settings.default_rate_limit")
+        try rateLimit?.validate(field: "settings.rate_limit")
     }
 
     /// Applies an RFC 7396 merge patch to these settings and validates the result.

@@ -14,7 +14,8 @@ import Synchronization
 /// ```
 public enum GatehouseApplication {
     /// The router with every route, behind the middleware chain (outermost first):
-    /// conventions (request id, errors, metrics, access log) → authentication → authorization.
+    /// conventions (request id, errors, metrics, access log) → authentication → rate limits →
+    /// authorization.
     public static func makeRouter(environment: ServerEnvironment, logger: Logger) -> Router<GatehouseContext> {
         let router = Router(context: GatehouseContext.self)
         let table = RouteTableBox()
@@ -23,6 +24,8 @@ public enum GatehouseApplication {
         router.add(middleware: AuthenticationMiddleware(
             authenticator: environment.authenticator, usage: environment.usage, tokens: environment.tokens,
             external: environment.externalIdentity))
+        router.add(middleware: RateLimitMiddleware(
+            limiter: environment.rateLimiter, tenants: environment.tenants, addressLimit: environment.options.addressRateLimit))
         router.add(middleware: AuthorizationMiddleware(tenants: environment.tenants))
         HealthRoutes(environment: environment).register(on: router)
         MetaRoutes(environment: environment).register(on: router)
@@ -30,6 +33,7 @@ public enum GatehouseApplication {
         AdminPartnerRoutes(environment: environment).register(on: router)
         AdminServiceAccountRoutes(environment: environment).register(on: router)
         APIKeyRoutes(environment: environment).register(on: router)
+        KeyRateLimitRoutes(environment: environment).register(on: router)
         ServiceAccountRoutes(environment: environment).register(on: router)
         AuthRoutes(environment: environment).register(on: router)
         ProvisioningRoutes(environment: environment).register(on: router)

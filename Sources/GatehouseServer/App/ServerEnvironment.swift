@@ -27,6 +27,7 @@ public struct ServerEnvironment: Sendable {
     /// This process, as named in job leases.
     let nodeID: String
     let jobWakeup = JobWakeup()
+    let rateLimiter: RateLimiter
 
     public init(store: Store, masterKey: MasterKey, options: ServerOptions, logger: Logger) {
         self.store = store
@@ -47,6 +48,8 @@ public struct ServerEnvironment: Sendable {
         self.options = options
         self.health = HealthProbe(store: store)
         self.startedAt = Date()
+        self.rateLimiter = RateLimiter(
+            mode: options.rateLimitMode, buckets: store.rateLimits, failureModes: options.rateLimitFailureModes)
         self.dataKeys = DataKeyWrapper(masterKey: masterKey)
         self.masterKey = masterKey
         self.nodeID = (ProcessInfo.processInfo.hostName.prefix(40)) + "-" + UUID().uuidString.prefix(8).lowercased()
@@ -96,6 +99,16 @@ public struct ServerOptions: Sendable {
     public var jobRetryBaseDelay: Duration = .seconds(2)
     /// How often periodic jobs are enqueued.
     public var jobScheduleInterval: Duration = .seconds(3600)
+    /// `local`: rate-limit state in this process (one node); `cluster`: shared through the
+    /// database, leased in batches (several nodes).
+    public var rateLimitMode: RateLimiter.Mode = .local
+    /// The budget of each client address on the unauthenticated auth endpoints.
+    public var addressRateLimit: RateLimit? = RateLimit(limit: 60, windowSeconds: 60)
+    /// Cluster mode, database unreachable: protection limits fall back to this node's own
+    /// buckets (open), quotas refuse (closed).
+    public var rateLimitFailureModes: [RateLimitPolicy.Kind: RateLimiter.FailureMode] = [
+        .key: .open, .ip: .open, .tenant: .closed,
+    ]
     /// Credentials re-sealed per transaction by the DEK rotation job.
     public var reencryptionBatchSize = 500
 

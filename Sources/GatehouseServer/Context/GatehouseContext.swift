@@ -15,6 +15,9 @@ public struct GatehouseContext: RequestContext {
     var credential: CredentialIndex.Entry?
     /// Where a response that depends on the credential alone (whoami) is cached.
     var credentialCache: EncodedResponseCache?
+    /// The API key whose budget this request spends (the key itself, or the key a
+    /// presented token was minted from).
+    var limitedKey: APIKeyRecord?
     /// The tenant the request acts on, resolved by authorization (path, then
     /// `X-Tenant-Id`, then the credential's own tenant).
     public var tenantID: ResourceID?

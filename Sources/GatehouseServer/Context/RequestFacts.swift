@@ -10,6 +10,8 @@ final class RequestFacts: Sendable {
         var principal: Principal?
         var keyID: ResourceID?
         var tenantID: ResourceID?
+        /// The rate-limit outcome, reported in headers on whatever response goes out.
+        var rateLimit: RateLimitReport?
     }
 
     private let values = Mutex(Values())

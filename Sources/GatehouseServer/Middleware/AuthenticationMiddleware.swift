@@ -44,6 +44,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             let (principal, parent, responses) = try await tokens.authenticateCached(credential, now: now)
             context.principal = principal
             context.credentialCache = responses
+            context.limitedKey = parent?.key
             context.facts.update {
                 $0.principal = principal
                 $0.keyID = parent?.key.id
@@ -53,6 +54,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let entry = try authenticator.authenticatedEntry(credential, now: now)
         context.principal = entry.principal
         context.credential = entry
+        context.limitedKey = entry.key
         context.credentialCache = entry.whoami
         context.facts.update {
             $0.principal = entry.principal

@@ -42,6 +42,7 @@ enum OpenAPISchemas {
         "TenantSettings": object([
             "key_prefix": .object(["type": "string", "pattern": "^[a-z][a-z0-9]{1,11}$"]),
             "default_rate_limit": .object(["oneOf": [ref("RateLimit"), .object(["type": "null"])]]),
+            "rate_limit": .object(["oneOf": [ref("RateLimit"), .object(["type": "null"])]]),
         ]),
         "Tenant": object([
             "id": string, "name": string,

@@ -31,6 +31,10 @@ extension OpenAPIDocument {
               access: .admin, success: (200, "JobStats")),
         .init(method: "GET", path: "/api/v1/admin/jobs/{jobName}/runs", summary: "A job's runs, oldest first",
               tag: "admin", access: .admin, success: (200, "JobList"), isList: true),
+
+        .init(method: "GET", path: "/api/v1/iam/tenants/{tenantId}/api-keys/{keyId}/rate-limit",
+              summary: "The budgets the key spends (its own or the tenant default, and the tenant's) and what is left now",
+              tag: "iam", access: .scoped, success: (200, "KeyRateLimit")),
     ]
 }
 
@@ -78,6 +82,14 @@ extension OpenAPISchemas {
             "finished_at": nullable("string"),
         ], required: ["id", "job", "state", "attempts"]),
         "JobList": list(of: "Job"),
+        "KeyRateLimit": object([
+            "key_id": string, "mode": .object(["type": "string", "enum": ["local", "cluster"]]),
+            "policies": .object(["type": "array", "items": object([
+                "kind": .object(["type": "string", "enum": ["key", "tenant"]]),
+                "source": .object(["type": "string", "enum": ["key", "tenant_default", "tenant"]]),
+                "limit": integer, "window_seconds": integer, "remaining": integer, "reset": integer,
+            ])]),
+        ], required: ["key_id", "mode", "policies"]),
         "JobStats": object([
             "job": string, "queued": integer, "running": integer, "succeeded": integer, "failed": integer,
             "last_run": .object(["oneOf": [ref("Job"), .object(["type": "null"])]]), "last_error": nullable("string"),

@@ -289,6 +289,14 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 8, name: "shared rate-limit buckets", statements: [
+            """
+            CREATE TABLE rate_limit_buckets (
+                bucket {id} PRIMARY KEY,
+                tat BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
