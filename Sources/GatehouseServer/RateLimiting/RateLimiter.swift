@@ -124,8 +124,17 @@ public final class RateLimiter: Sendable {
             return denied
         }
         let ttl = min(1_000_000_000, gcra.windowNanos / 10)
-        leases[shard(bucket)].withLock { $0[bucket] = Lease(cells: granted - 1, expires: now + ttl, tat: tat) }
-        return Self.decision(gcra, tat: tat, cells: granted - 1, now: now)
+        // Concurrent requests may each have leased: cells add up, none is dropped.
+        let held = leases[shard(bucket)].withLock { held in
+            var lease = Lease(cells: granted - 1, expires: now + ttl, tat: tat)
+            if let current = held[bucket], current.expires > now {
+                lease.cells += current.cells
+                lease.tat = max(lease.tat, current.tat)
+            }
+            held[bucket] = lease
+            return lease
+        }
+        return Self.decision(gcra, tat: held.tat, cells: held.cells, now: now)
     }
 
     /// An admitting decision in cluster mode: what the shared bucket has left, plus the
