@@ -21,6 +21,7 @@ public struct Store: Sendable {
     public let jobs: any JobQueue
     public let keyMaterial: any KeyMaterialRepository
     public let rateLimits: any RateLimitBuckets
+    public let metering: any MeteringRepository
     public let migrator: Migrator
 
     public init(backend: any DatabaseBackend) {
@@ -40,6 +41,7 @@ public struct Store: Sendable {
         self.jobs = SQLJobQueue(backend: backend)
         self.keyMaterial = SQLKeyMaterial(backend: backend)
         self.rateLimits = SQLRateLimitBuckets(backend: backend)
+        self.metering = SQLMetering(backend: backend)
         self.migrator = Migrator(backend: backend)
     }
 

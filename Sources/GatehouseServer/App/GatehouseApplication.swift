@@ -45,6 +45,7 @@ public enum GatehouseApplication {
         SessionRoutes(environment: environment).register(on: router)
         UserRoutes(environment: environment).register(on: router)
         VaultRoutes(environment: environment).register(on: router)
+        MeteringRoutes(environment: environment).register(on: router)
         AdminJobRoutes(environment: environment).register(on: router)
         table.value = RouteTable(router: router)
         return router

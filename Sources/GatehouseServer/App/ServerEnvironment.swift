@@ -156,3 +156,13 @@ extension ServerEnvironment {
         }
     }
 }
+
+extension ServerEnvironment {
+    /// The request's tenant, which must exist (the directory knows it, else the database).
+    func existingTenant(of context: GatehouseContext) async throws -> ResourceID {
+        let tenantID = try context.requireTenant()
+        if tenants.entry(tenantID) != nil { return tenantID }
+        guard try await store.tenants.get(tenantID) != nil else { throw GatehouseError.notFound("No tenant has this id.") }
+        return tenantID
+    }
+}

@@ -35,6 +35,9 @@ extension OpenAPIDocument {
         .init(method: "GET", path: "/api/v1/iam/tenants/{tenantId}/api-keys/{keyId}/rate-limit",
               summary: "The budgets the key spends (its own or the tenant default, and the tenant's) and what is left now",
               tag: "iam", access: .scoped, success: (200, "KeyRateLimit")),
+        .init(method: "POST", path: "/api/v1/metering/tenants/{tenantId}/events",
+              summary: "Record usage events; each idempotency_key counts once (replays answer duplicate)", tag: "metering",
+              access: .scoped, requestSchema: "MeterEvents", success: (200, "MeterEventsRecorded")),
     ]
 }
 
@@ -82,6 +85,20 @@ extension OpenAPISchemas {
             "finished_at": nullable("string"),
         ], required: ["id", "job", "state", "attempts"]),
         "JobList": list(of: "Job"),
+        "MeterEvents": object([
+            "events": .object(["type": "array", "minItems": 1, "maxItems": 1000, "items": object([
+                "meter": .object(["type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"]),
+                "quantity": .object(["type": "integer", "minimum": 0]), "time": timestamp,
+                "idempotency_key": .object(["type": "string", "minLength": 1, "maxLength": 128]),
+                "dimensions": .object(["type": "object", "additionalProperties": string]),
+            ], required: ["meter", "quantity", "time", "idempotency_key"])]),
+        ], required: ["events"]),
+        "MeterEventsRecorded": object([
+            "accepted": integer, "duplicates": integer,
+            "results": .object(["type": "array", "items": object([
+                "idempotency_key": string, "status": .object(["type": "string", "enum": ["accepted", "duplicate"]]),
+            ])]),
+        ], required: ["accepted", "duplicates", "results"]),
         "KeyRateLimit": object([
             "key_id": string, "mode": .object(["type": "string", "enum": ["local", "cluster"]]),
             "policies": .object(["type": "array", "items": object([

@@ -42,7 +42,7 @@ struct VaultRoutes {
     @Sendable func create(request: Request, context: GatehouseContext) async throws -> Response {
         var request = request
         let body = try await request.decodeJSON(as: CreateBody.self, limit: limit)
-        let tenantID = try await existingTenant(context)
+        let tenantID = try await environment.existingTenant(of: context)
         let authType = try CredentialAuthType.parse(body.authType)
         try Self.validate(body.data, as: authType)
         let now = Timestamp.now
@@ -192,15 +192,6 @@ struct VaultRoutes {
             credential.integrationID == integrationID
         else { throw Self.missing }
         return credential
-    }
-
-    func existingTenant(_ context: GatehouseContext) async throws -> ResourceID {
-        let tenantID = try context.requireTenant()
-        if environment.tenants.entry(tenantID) != nil { return tenantID }
-        guard try await environment.store.tenants.get(tenantID) != nil else {
-            throw GatehouseError.notFound("No tenant has this id.")
-        }
-        return tenantID
     }
 
     static func validate(_ data: JSONValue, as authType: CredentialAuthType) throws(GatehouseError) {

@@ -297,6 +297,21 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 9, name: "metering events", statements: [
+            """
+            CREATE TABLE meter_events (
+                tenant_id {id} NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                idempotency_key {id} NOT NULL,
+                meter {id} NOT NULL,
+                quantity BIGINT NOT NULL,
+                occurred_at BIGINT NOT NULL,
+                dimensions TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                recorded_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, idempotency_key)
+            )
+            """,
+        ]),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -23,6 +23,7 @@ struct SQLTenantRepository: TenantRepository {
         { "DELETE FROM usage_hourly WHERE tenant_id = \(bind: $0)" },
         { "DELETE FROM vault_credentials WHERE tenant_id = \(bind: $0)" },
         { "DELETE FROM vault_keys WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM meter_events WHERE tenant_id = \(bind: $0)" },
     ]
 
     func create(_ tenant: Tenant, audit: AuditEvent?) async throws {
