@@ -22,6 +22,7 @@ public struct Store: Sendable {
     public let keyMaterial: any KeyMaterialRepository
     public let rateLimits: any RateLimitBuckets
     public let metering: any MeteringRepository
+    public let webhooks: any WebhookRepository
     public let migrator: Migrator
 
     public init(backend: any DatabaseBackend) {
@@ -42,6 +43,7 @@ public struct Store: Sendable {
         self.keyMaterial = SQLKeyMaterial(backend: backend)
         self.rateLimits = SQLRateLimitBuckets(backend: backend)
         self.metering = SQLMetering(backend: backend)
+        self.webhooks = SQLWebhookRepository(backend: backend)
         self.migrator = Migrator(backend: backend)
     }
 

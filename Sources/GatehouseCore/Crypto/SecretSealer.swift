@@ -32,6 +32,7 @@ public enum SealPurpose {
     public static let signingKeys = "signing-keys"
     public static let vaultDataKeys = "vault-dek"
     public static let keyCheck = "master-key-check"
+    public static let webhookSecrets = "webhook-secrets"
 }
 
 /// A value sealed under the master key and stored beside the data, so a server started

@@ -13,6 +13,8 @@ public enum IDKind: String, Sendable, CaseIterable {
     case webhook = "whk"
     case serviceAccount = "sa"
     case job = "job"
+    case message = "msg"
+    case delivery = "dlv"
 }
 
 /// Prefixed, opaque, time-ordered ids: `ten_01jdq3v6m8x4k2c9r7t5w0y1zb`.

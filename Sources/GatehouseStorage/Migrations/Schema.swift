@@ -312,6 +312,66 @@ public enum Schema {
             )
             """,
         ]),
+        Migration(version: 10, name: "webhooks: subscriptions, outbox, deliveries, attempts", statements: [
+            """
+            CREATE TABLE webhook_subscriptions (
+                id {id} PRIMARY KEY,
+                tenant_id {id} NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                url TEXT NOT NULL,
+                event_types TEXT NOT NULL,
+                description TEXT NOT NULL,
+                enabled INTEGER NOT NULL,
+                secret_sealed TEXT NOT NULL,
+                previous_secret_sealed TEXT NULL,
+                previous_secret_expires_at BIGINT NULL,
+                failing_since BIGINT NULL,
+                disabled_reason TEXT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX webhook_subscriptions_tenant ON webhook_subscriptions (tenant_id, id)",
+            """
+            CREATE TABLE webhook_events (
+                id {id} PRIMARY KEY,
+                tenant_id {id} NOT NULL,
+                type TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE webhook_deliveries (
+                id {id} PRIMARY KEY,
+                event_id {id} NOT NULL,
+                subscription_id {id} NOT NULL,
+                tenant_id {id} NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                locked_by TEXT NULL,
+                lease_until BIGINT NULL,
+                last_status INTEGER NULL,
+                last_error TEXT NULL,
+                created_at BIGINT NOT NULL,
+                delivered_at BIGINT NULL
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at)",
+            "CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id, id)",
+            """
+            CREATE TABLE webhook_attempts (
+                delivery_id {id} NOT NULL,
+                attempt INTEGER NOT NULL,
+                subscription_id {id} NOT NULL,
+                status_code INTEGER NULL,
+                latency_ms BIGINT NOT NULL,
+                error TEXT NULL,
+                attempted_at BIGINT NOT NULL,
+                PRIMARY KEY (delivery_id, attempt)
+            )
+            """,
+        ]),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

@@ -36,7 +36,7 @@ struct SQLAuditLog: AuditLog {
     let backend: any DatabaseBackend
 
     /// Appends `events` inside the caller's transaction: the change and its record commit
-    /// or fail together. Chains are extended under a lock (PostgreSQL: an advisory lock
+    /// or fail together — and so do the webhook deliveries the change raises. Chains are extended under a lock (PostgreSQL: an advisory lock
     /// per chain; SQLite: the single writer), so concurrent writers never fork a chain.
     static func append(_ events: [AuditEvent], on database: any SQLDatabase, engine: SQLEngine) async throws {
         for event in events {
@@ -59,6 +59,7 @@ struct SQLAuditLog: AuditLog {
                     \(bind: event.ip), \(bind: event.userAgent), \(bind: SQLColumn.json(event.details)),
                     \(bind: previous), \(bind: hash))
                 """).run()
+            try await SQLWebhookOutbox.enqueue(for: event, on: database)
         }
     }
 

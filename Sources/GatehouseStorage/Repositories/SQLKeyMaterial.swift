@@ -23,6 +23,7 @@ public enum MasterKeyVerdict: Sendable, Equatable {
 public struct MasterKeyRotation: Sendable, Equatable {
     public var dataKeys = 0
     public var signingKeys = 0
+    public var webhookSecrets = 0
 }
 
 public enum MasterKeyRotationError: Error, CustomStringConvertible {
@@ -112,6 +113,22 @@ struct SQLKeyMaterial: KeyMaterialRepository {
                     WHERE kid = \(bind: kid)
                     """).run()
                 rotation.signingKeys += 1
+            }
+            let oldWebhooks = SecretSealer(masterKey: old, purpose: SealPurpose.webhookSecrets)
+            let newWebhooks = SecretSealer(masterKey: new, purpose: SealPurpose.webhookSecrets)
+            for row in try await database.raw(
+                "SELECT id, secret_sealed, previous_secret_sealed FROM webhook_subscriptions\(unsafeRaw: backend.forUpdate)"
+            ).all() {
+                let id = try row.string("id")
+                let current = try newWebhooks.seal(try oldWebhooks.open(try row.string("secret_sealed"), binding: id), binding: id)
+                let previous = try row.optionalString("previous_secret_sealed").map {
+                    try newWebhooks.seal(try oldWebhooks.open($0, binding: id), binding: id)
+                }
+                try await database.raw("""
+                    UPDATE webhook_subscriptions SET secret_sealed = \(bind: current), previous_secret_sealed = \(bind: previous)
+                    WHERE id = \(bind: id)
+                    """).run()
+                rotation.webhookSecrets += 1
             }
             try await database.raw("DELETE FROM key_check WHERE name = \(bind: Self.checkName)").run()
             try await database.raw("""

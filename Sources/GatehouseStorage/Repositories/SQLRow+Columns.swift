@@ -59,16 +59,18 @@ public enum StorageError: Error, CustomStringConvertible {
 /// Keyset or offset paging over rows ordered by `id`, shared by every list.
 struct PagedQuery {
     let page: PageRequest
+    /// The id column (qualified when the query joins).
+    var column = "id"
 
     /// `AND id > ?` for keyset pages.
     var keysetClause: SQLQueryString {
-        if case .after(let after) = page.position { return " AND id > \(bind: after)" }
+        if case .after(let after) = page.position { return " AND \(unsafeRaw: column) > \(bind: after)" }
         return ""
     }
 
     /// `ORDER BY id LIMIT n+1 [OFFSET k]`: one extra row tells whether another page follows.
     var tail: SQLQueryString {
-        var sql: SQLQueryString = " ORDER BY id LIMIT \(literal: page.limit + 1)"
+        var sql: SQLQueryString = " ORDER BY \(unsafeRaw: column) LIMIT \(literal: page.limit + 1)"
         if case .offset(let offset) = page.position { sql = sql + " OFFSET \(literal: offset)" }
         return sql
     }

@@ -24,6 +24,10 @@ struct SQLTenantRepository: TenantRepository {
         { "DELETE FROM vault_credentials WHERE tenant_id = \(bind: $0)" },
         { "DELETE FROM vault_keys WHERE tenant_id = \(bind: $0)" },
         { "DELETE FROM meter_events WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM webhook_attempts WHERE subscription_id IN (SELECT id FROM webhook_subscriptions WHERE tenant_id = \(bind: $0))" },
+        { "DELETE FROM webhook_deliveries WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM webhook_events WHERE tenant_id = \(bind: $0)" },
+        { "DELETE FROM webhook_subscriptions WHERE tenant_id = \(bind: $0)" },
     ]
 
     func create(_ tenant: Tenant, audit: AuditEvent?) async throws {

@@ -1,0 +1,97 @@
+import Foundation
+import GatehouseCore
+import SQLKit
+
+/// Claiming and recording deliveries. A node claims due deliveries under a lease
+/// (PostgreSQL: `FOR UPDATE OF d SKIP LOCKED`, so nodes never send the same attempt
+/// twice; SQLite: the single writer); a node that dies mid-delivery leaves a lapsing
+/// lease, and the delivery is sent again (receivers deduplicate on `webhook-id`).
+extension SQLWebhookRepository {
+    func claim(node: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [ClaimedDelivery] {
+        let nowMillis = SQLColumn.millis(now)
+        let due: SQLQueryString = """
+            FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+            WHERE ((d.state = 'pending' AND d.next_attempt_at <= \(bind: nowMillis))
+                OR (d.state = 'delivering' AND d.lease_until < \(bind: nowMillis))) AND s.enabled = 1
+            """
+        // Idle polling is a read; only due work opens a write transaction.
+        guard try await backend.read({ database in
+            try await database.raw("SELECT d.id " + due + " LIMIT 1").first() != nil
+        }) else { return [] }
+        return try await backend.transaction { database in
+            let lock = backend.engine == .postgres ? " FOR UPDATE OF d SKIP LOCKED" : ""
+            let ids = try await database.raw(
+                "SELECT d.id " + due + " ORDER BY d.next_attempt_at LIMIT \(literal: limit)\(unsafeRaw: lock)"
+            ).all().map { try $0.string("id") }
+            var claimed: [ClaimedDelivery] = []
+            for id in ids {
+                try await database.raw("""
+                    UPDATE webhook_deliveries SET state = 'delivering', attempts = attempts + 1, locked_by = \(bind: node),
+                        lease_until = \(bind: SQLColumn.millis(leaseUntil))
+                    WHERE id = \(bind: id)
+                    """).run()
+                guard let row = try await database.raw("""
+                    SELECT d.*, e.type, e.payload FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+                    WHERE d.id = \(bind: id)
+                    """).first() else { continue }
+                let delivery = try Self.delivery(row)
+                guard let subscription = try await database.raw(
+                    "SELECT * FROM webhook_subscriptions WHERE id = \(bind: delivery.subscriptionID.rawValue)"
+                ).first().map(Self.subscription) else { continue }
+                claimed.append(ClaimedDelivery(delivery: delivery, subscription: subscription, payload: try row.string("payload")))
+            }
+            return claimed
+        }
+    }
+
+    func record(
+        _ delivery: ResourceID, node: String, attempt: WebhookAttempt, outcome: DeliveryOutcome, disable: String?,
+        disableAfter: TimeInterval
+    ) async throws {
+        try await backend.transaction { database in
+            guard let row = try await database.raw("""
+                SELECT subscription_id FROM webhook_deliveries
+                WHERE id = \(bind: delivery.rawValue) AND locked_by = \(bind: node) AND state = 'delivering'
+                """).first() else { return }  // the lease passed to another node
+            let subscription = try row.string("subscription_id")
+            let at = SQLColumn.millis(attempt.at)
+            try await database.raw("""
+                INSERT INTO webhook_attempts (delivery_id, attempt, subscription_id, status_code, latency_ms, error, attempted_at)
+                VALUES (\(bind: delivery.rawValue), \(bind: attempt.attempt), \(bind: subscription), \(bind: attempt.statusCode),
+                    \(bind: attempt.latencyMilliseconds), \(bind: attempt.error), \(bind: at))
+                ON CONFLICT (delivery_id, attempt) DO NOTHING
+                """).run()
+            switch outcome {
+            case .delivered(let status):
+                try await database.raw("""
+                    UPDATE webhook_deliveries SET state = 'succeeded', last_status = \(bind: status), last_error = NULL,
+                        delivered_at = \(bind: at), locked_by = NULL, lease_until = NULL
+                    WHERE id = \(bind: delivery.rawValue)
+                    """).run()
+                try await database.raw(
+                    "UPDATE webhook_subscriptions SET failing_since = NULL WHERE id = \(bind: subscription)").run()
+            case .failed(let status, let error, let retryAt):
+                try await database.raw("""
+                    UPDATE webhook_deliveries SET state = \(bind: retryAt == nil ? "failed" : "pending"),
+                        next_attempt_at = \(bind: SQLColumn.millis(retryAt ?? attempt.at)), last_status = \(bind: status),
+                        last_error = \(bind: error), locked_by = NULL, lease_until = NULL
+                    WHERE id = \(bind: delivery.rawValue)
+                    """).run()
+                try await database.raw("""
+                    UPDATE webhook_subscriptions SET failing_since = \(bind: at) WHERE id = \(bind: subscription) AND failing_since IS NULL
+                    """).run()
+                let cutoff = at - Int64(disableAfter * 1000)
+                try await database.raw("""
+                    UPDATE webhook_subscriptions SET enabled = 0,
+                        disabled_reason = 'every delivery failed for longer than the configured time'
+                    WHERE id = \(bind: subscription) AND enabled = 1 AND failing_since <= \(bind: cutoff)
+                    """).run()
+            }
+            if let disable {
+                try await database.raw("""
+                    UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = \(bind: disable) WHERE id = \(bind: subscription)
+                    """).run()
+            }
+        }
+    }
+}
