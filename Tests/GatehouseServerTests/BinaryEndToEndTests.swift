@@ -153,9 +153,17 @@ enum GatehouseBinary {
     }
 
     static func waitForHealth(port: Int, within limit: Duration) async throws -> Int {
+        try await waitForAnswer(URL(string: "http://127.0.0.1:\(port)/health")!, within: limit)
+    }
+
+    /// Waits until something answers HTTP on `port` (any status).
+    static func waitForPort(_ port: Int, within limit: Duration) async throws -> Int {
+        try await waitForAnswer(URL(string: "http://127.0.0.1:\(port)/")!, within: limit)
+    }
+
+    static func waitForAnswer(_ url: URL, within limit: Duration) async throws -> Int {
         let clock = ContinuousClock()
         let deadline = clock.now + limit
-        let url = URL(string: "http://127.0.0.1:\(port)/health")!
         while clock.now < deadline {
             if let (_, response) = try? await URLSession.shared.data(from: url),
                 let status = (response as? HTTPURLResponse)?.statusCode
@@ -164,6 +172,6 @@ enum GatehouseBinary {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw Failure(description: "the server did not answer /health within \(limit)")
+        throw Failure(description: "nothing answered \(url) within \(limit)")
     }
 }

@@ -46,6 +46,7 @@ public enum GatehouseApplication {
         UserRoutes(environment: environment).register(on: router)
         VaultRoutes(environment: environment).register(on: router)
         MeteringRoutes(environment: environment).register(on: router)
+        WebhookRoutes(environment: environment).register(on: router)
         AdminJobRoutes(environment: environment).register(on: router)
         table.value = RouteTable(router: router)
         return router
@@ -69,7 +70,8 @@ public enum GatehouseApplication {
             configuration: .init(
                 address: .hostname(environment.options.host, port: environment.options.port),
                 serverName: nil),
-            services: [follower, flusher] + jobRunner(environment: environment, logger: logger),
+            services: [follower, flusher] + jobRunner(environment: environment, logger: logger)
+                + [WebhookDispatcher(environment: environment, logger: logger)],
             logger: logger)
     }
 }

@@ -26,7 +26,8 @@ public struct ServerEnvironment: Sendable {
     let masterKey: MasterKey
     /// This process, as named in job leases.
     let nodeID: String
-    let jobWakeup = JobWakeup()
+    let jobWakeup = Wakeup()
+    let webhookWakeup = Wakeup()
     let rateLimiter: RateLimiter
 
     public init(store: Store, masterKey: MasterKey, options: ServerOptions, logger: Logger) {
@@ -109,6 +110,18 @@ public struct ServerOptions: Sendable {
     public var rateLimitFailureModes: [RateLimitPolicy.Kind: RateLimiter.FailureMode] = [
         .key: .open, .ip: .open, .tenant: .closed,
     ]
+    /// Whether webhooks may target private, loopback and link-local addresses.
+    public var webhookAllowPrivateTargets = false
+    /// How long a delivery attempt may take.
+    public var webhookTimeout: Duration = .seconds(10)
+    /// The first retry delay of a failed delivery (doubling, jittered, capped at 10 min).
+    public var webhookRetryBaseDelay: Duration = .seconds(5)
+    /// Attempts per delivery before it is marked failed.
+    public var webhookMaxAttempts = 12
+    /// A subscription whose deliveries have all failed for this long is disabled.
+    public var webhookDisableAfter: Duration = .seconds(3 * 86_400)
+    /// How often the outbox is polled when nothing wakes the dispatcher.
+    public var webhookPollInterval: Duration = .seconds(1)
     /// Credentials re-sealed per transaction by the DEK rotation job.
     public var reencryptionBatchSize = 500
 

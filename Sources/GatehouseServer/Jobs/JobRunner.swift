@@ -5,9 +5,9 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Wakes this node's job runner at once (a job was just enqueued here); other nodes find
-/// it on their next poll.
-public final class JobWakeup: Sendable {
+/// Wakes a background worker of this node at once (a job or a delivery was just queued
+/// here); other nodes find the work on their next poll.
+public final class Wakeup: Sendable {
     let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 

@@ -22,7 +22,8 @@ enum OpenAPIDocument {
             "servers": .array([.object(["url": "http://127.0.0.1:8080"])]),
             "paths": .object(paths),
             "components": .object([
-                "schemas": .object(OpenAPISchemas.all.merging(OpenAPISchemas.vaultAndJobs) { first, _ in first }),
+                "schemas": .object(OpenAPISchemas.all.merging(OpenAPISchemas.vaultAndJobs) { first, _ in first }
+                    .merging(OpenAPISchemas.webhooks) { first, _ in first }),
                 "securitySchemes": .object([
                     "bearer": .object(["type": "http", "scheme": "bearer"]),
                     "apiKey": .object(["type": "apiKey", "in": "header", "name": "X-Api-Key"]),

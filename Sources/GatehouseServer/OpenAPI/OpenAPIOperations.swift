@@ -21,7 +21,7 @@ struct OpenAPIOperation {
 
 extension OpenAPIDocument {
     /// Every documented operation.
-    static let operations = coreOperations + vaultAndJobOperations
+    static let operations = coreOperations + vaultAndJobOperations + webhookOperations
 
     static let coreOperations: [OpenAPIOperation] = [
         .init(method: "GET", path: "/health", summary: "Liveness and database reachability", tag: "health",
