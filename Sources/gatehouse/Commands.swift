@@ -51,6 +51,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Cluster mode, database unreachable: e.g. key=open,ip=open,tenant=closed. Env: GATEHOUSE_RATE_LIMIT_FAILURE.")
     var rateLimitFailure: String?
 
+    @Flag(help: "Let webhooks target private, loopback and link-local addresses. Env: GATEHOUSE_WEBHOOK_ALLOW_PRIVATE_TARGETS=true.")
+    var webhookAllowPrivateTargets = false
+
+    @Option(help: "First retry delay of a failed webhook delivery, seconds (doubling). Env: GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS.")
+    var webhookRetryBaseSeconds: Double?
+
+    @Option(help: "Disable a subscription whose deliveries all fail for this many hours. Env: GATEHOUSE_WEBHOOK_DISABLE_AFTER_HOURS.")
+    var webhookDisableAfterHours: Double?
+
+    @Option(help: "Time limit of one webhook delivery, seconds (default 10). Env: GATEHOUSE_WEBHOOK_TIMEOUT_SECONDS.")
+    var webhookTimeoutSeconds: Int?
+
     func run() async throws {
         let logger = try common.makeLogger()
         let masterKey = try MasterKeySource.load(options: common, logger: logger)
@@ -101,6 +113,7 @@ struct Serve: AsyncParsableCommand {
         default: throw ValidationError("Invalid run_jobs \(runJobs); use true or false.")
         }
         try applyRateLimitSettings(to: &options)
+        try applyWebhookSettings(to: &options)
         logger.info("Starting Gatehouse", metadata: ["database": "\(url)", "version": "\(GatehouseVersion.current)"])
 
         let backend = try await url.openBackend(logger: logger)
@@ -145,6 +158,34 @@ extension Serve {
                 else { throw ValidationError("Invalid rate limit failure setting \(pair); use KIND=open|closed.") }
                 options.rateLimitFailureModes[kind] = mode
             }
+        }
+    }
+}
+
+extension Serve {
+    func applyWebhookSettings(to options: inout ServerOptions) throws {
+        let allow = try common.setting(
+            webhookAllowPrivateTargets ? "true" : nil, env: "GATEHOUSE_WEBHOOK_ALLOW_PRIVATE_TARGETS",
+            key: "webhook_allow_private_targets", default: "false")!
+        options.webhookAllowPrivateTargets = ["true", "1", "yes"].contains(allow.lowercased())
+        if let text = try common.setting(
+            webhookRetryBaseSeconds.map { String($0) }, env: "GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", key: "webhook_retry_base_seconds")
+        {
+            guard let value = Double(text), value >= 0.01, value <= 3600 else { throw ValidationError("Invalid webhook retry base \(text).") }
+            options.webhookRetryBaseDelay = .milliseconds(Int64(value * 1000))
+        }
+        if let text = try common.setting(
+            webhookTimeoutSeconds.map(String.init), env: "GATEHOUSE_WEBHOOK_TIMEOUT_SECONDS", key: "webhook_timeout_seconds")
+        {
+            guard let value = Int(text), (1...300).contains(value) else { throw ValidationError("Invalid webhook timeout \(text).") }
+            options.webhookTimeout = .seconds(value)
+        }
+        if let text = try common.setting(
+            webhookDisableAfterHours.map { String($0) }, env: "GATEHOUSE_WEBHOOK_DISABLE_AFTER_HOURS",
+            key: "webhook_disable_after_hours")
+        {
+            guard let value = Double(text), value > 0 else { throw ValidationError("Invalid webhook disable time \(text).") }
+            options.webhookDisableAfter = .milliseconds(Int64(value * 3_600_000))
         }
     }
 }
