@@ -110,6 +110,29 @@ import Testing
         }
     }
 
+    /// Both nodes' dispatchers poll the same outbox: every event is delivered once.
+    @Test func twoNodesDeliverEachEventOnce() async throws {
+        try await Receiver.run { receiver in
+            try await TestServer.run(options: Self.options) { nodeA throws in
+                let tenant = try await nodeA.makeTenant()
+                let hook = try await Self.subscribe(nodeA, tenant: tenant, url: receiver.url)
+                try await nodeA.secondNode(options: Self.options) { nodeB throws in
+                    for index in 0..<30 {
+                        let node = index.isMultiple(of: 2) ? nodeA : nodeB
+                        let reply = try await node.admin(.post, "/api/v1/webhooks/tenants/\(tenant)/subscriptions/\(hook.id)/test")
+                        #expect(reply.status == 202)
+                    }
+                    let received = try await receiver.waitFor(count: 30)
+                    try await Task.sleep(for: .milliseconds(300))  // any duplicate would arrive meanwhile
+                    let ids = receiver.messages.map { $0.headers["webhook-id"] ?? "" }
+                    #expect(ids.count == 30, "\(ids.count) deliveries for 30 events")
+                    #expect(Set(ids).count == 30)
+                    #expect(received.count >= 30)
+                }
+            }
+        }
+    }
+
     @Test func privateTargetsAreRefusedUnlessAllowed() async throws {
         try await TestServer.run { server throws in
             let tenant = try await server.makeTenant()
@@ -145,6 +168,8 @@ final class Receiver: Sendable {
     }
 
     func respond(with statuses: [Int]) { state.withLock { $0.statuses = statuses } }
+
+    var messages: [Message] { state.withLock { $0.messages } }
 
     func receive(_ message: Message) -> Int {
         state.withLock { state in
