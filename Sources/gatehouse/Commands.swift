@@ -39,7 +39,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Verified tokens kept in memory (0 disables the cache). Env: GATEHOUSE_TOKEN_CACHE_SIZE.")
     var tokenCacheSize: Int?
 
-    @Flag(help: "Do not run queued jobs on this node (it still enqueues them). Env: GATEHOUSE_RUN_JOBS=false.")
+    @Flag(help: "Do not run queued jobs or send webhooks on this node (it still enqueues them). Env: GATEHOUSE_RUN_JOBS=false.")
     var noJobs = false
 
     @Option(help: "Rate-limit state: local (one node) or cluster (shared through PostgreSQL). Env: GATEHOUSE_RATE_LIMIT_MODE.")
@@ -184,7 +184,9 @@ extension Serve {
             webhookDisableAfterHours.map { String($0) }, env: "GATEHOUSE_WEBHOOK_DISABLE_AFTER_HOURS",
             key: "webhook_disable_after_hours")
         {
-            guard let value = Double(text), value > 0 else { throw ValidationError("Invalid webhook disable time \(text).") }
+            guard let value = Double(text), value > 0, value <= 24 * 365 else {
+                throw ValidationError("Invalid webhook disable time \(text); 0 to 8760 hours.")
+            }
             options.webhookDisableAfter = .milliseconds(Int64(value * 3_600_000))
         }
     }

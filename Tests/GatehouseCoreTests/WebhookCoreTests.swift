@@ -25,6 +25,8 @@ import Testing
         ("0.0.0.0", .privateAddress), ("8.8.8.8", .publicAddress), ("::1", .loopback), ("[::1]", .loopback),
         ("fe80::1%eth0", .linkLocal), ("fd00::1", .privateAddress), ("::ffff:10.0.0.1", .privateAddress),
         ("::ffff:127.0.0.1", .loopback), ("2001:4860:4860::8888", .publicAddress), ("::", .privateAddress),
+        ("64:ff9b::a9fe:a9fe", .linkLocal), ("2002:7f00:1::", .loopback), ("::10.0.0.1", .privateAddress),
+        ("fec0::1", .privateAddress),
     ])
     func classifiesAddresses(text: String, expected: NetworkAddress.Class) {
         #expect(NetworkAddress.classify(text) == expected)

@@ -19,7 +19,7 @@ public struct MeterEvent: Sendable, Equatable {
 
     /// Meters Gatehouse counts itself (`api.requests`); tenants cannot report into them.
     public static let reservedPrefix = "api."
-    public static let maximumQuantity: Int64 = 1_000_000_000_000
+    public static let maximumQuantity: Int64 = 1_000_000_000
 
     /// Checks one event of a batch; failures name the field as `events[i].<name>`.
     public func validate(index: Int, now: Date) throws(GatehouseError) {

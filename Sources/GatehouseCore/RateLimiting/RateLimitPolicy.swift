@@ -10,19 +10,19 @@ public struct RateLimitPolicy: Sendable, Equatable {
         case ip
     }
 
-    public var kind: Kind
+    public let kind: Kind
     /// What the budget belongs to (`key_…`, `ten_…`, an address).
-    public var subject: String
-    public var limit: RateLimit
+    public let subject: String
+    public let limit: RateLimit
+    /// The bucket's name in shared state (built once: it is hashed on every request).
+    public let bucket: String
 
     public init(kind: Kind, subject: String, limit: RateLimit) {
         self.kind = kind
         self.subject = subject
         self.limit = limit
+        self.bucket = "\(kind.rawValue):\(subject)"
     }
-
-    /// The bucket's name in shared state.
-    public var bucket: String { "\(kind.rawValue):\(subject)" }
 }
 
 /// The outcome of every policy that applied to a request, and the response fields that
@@ -66,20 +66,26 @@ public struct RateLimitReport: Sendable, Equatable {
     /// Whole seconds, rounded up (a client waiting that long is never early).
     static func seconds(_ nanos: Int64) -> Int64 { (max(0, nanos) + 999_999_999) / 1_000_000_000 }
 
-    /// `X-RateLimit-*`, the IETF `RateLimit-Policy`/`RateLimit` fields, and `Retry-After`
-    /// when denied, as (name, value) pairs.
-    public var headerFields: [(String, String)] {
-        guard let tightest else { return [] }
+    /// The values of the response fields: `X-RateLimit-Limit`, `-Remaining`, `-Reset`,
+    /// `RateLimit-Policy`, `RateLimit`, and `Retry-After` when refused.
+    public struct Fields: Sendable, Equatable {
+        public var limit: String
+        public var remaining: String
+        public var reset: String
+        public var policy: String
+        public var rateLimit: String
+        public var retryAfter: String?
+    }
+
+    public var fields: Fields? {
+        guard let tightest else { return nil }
         let decision = tightest.decision
-        var fields: [(String, String)] = [
-            ("X-RateLimit-Limit", "\(tightest.policy.limit.limit)"),
-            ("X-RateLimit-Remaining", "\(decision.remaining)"),
-            ("X-RateLimit-Reset", "\(now / 1_000_000_000 + Self.seconds(decision.resetAfter))"),
-            ("RateLimit-Policy", entries.map { "\"\($0.policy.kind.rawValue)\";q=\($0.policy.limit.limit);w=\($0.policy.limit.windowSeconds)" }
-                .joined(separator: ", ")),
-            ("RateLimit", "\"\(tightest.policy.kind.rawValue)\";r=\(decision.remaining);t=\(Self.seconds(decision.resetAfter))"),
-        ]
-        if let retryAfterSeconds { fields.append(("Retry-After", "\(retryAfterSeconds)")) }
-        return fields
+        return Fields(
+            limit: String(tightest.policy.limit.limit), remaining: String(decision.remaining),
+            reset: String(Self.seconds(now + decision.resetAfter)),
+            policy: entries.map { "\"\($0.policy.kind.rawValue)\";q=\($0.policy.limit.limit);w=\($0.policy.limit.windowSeconds)" }
+                .joined(separator: ", "),
+            rateLimit: "\"\(tightest.policy.kind.rawValue)\";r=\(decision.remaining);t=\(Self.seconds(decision.resetAfter))",
+            retryAfter: retryAfterSeconds.map(String.init))
     }
 }

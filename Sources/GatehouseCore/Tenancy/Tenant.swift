@@ -132,10 +132,10 @@ public struct Partner: Sendable, Equatable {
 
 /// Names of tenants, partners and keys: trimmed, 1 to 200 characters.
 public enum DisplayName {
-    public static func validate(_ name: String, field: String = "name") throws(GatehouseError) -> String {
+    public static func validate(_ name: String, field: String = "name", maximum: Int = 200) throws(GatehouseError) -> String {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= 200 else {
-            throw .invalid(field, "must be 1 to 200 characters")
+        guard !trimmed.isEmpty, trimmed.count <= maximum else {
+            throw .invalid(field, "must be 1 to \(maximum) characters")
         }
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .invalid(field, "must not contain control characters")

@@ -19,6 +19,12 @@ public enum NetworkAddress {
             if v6[0..<10].allSatisfy({ $0 == 0 }), v6[10] == 0xFF, v6[11] == 0xFF {  // ::ffff:a.b.c.d
                 return classify(v4: Array(v6[12..<16]))
             }
+            if v6[0..<12].allSatisfy({ $0 == 0 }) { return classify(v4: Array(v6[12..<16])) }  // ::a.b.c.d
+            if v6[0..<12] == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0] {  // NAT64 64:ff9b::/96
+                return classify(v4: Array(v6[12..<16]))
+            }
+            if v6[0] == 0x20, v6[1] == 0x02 { return classify(v4: Array(v6[2..<6])) }  // 6to4 2002::/16
+            if v6[0] == 0xFE, v6[1] & 0xC0 == 0xC0 { return .privateAddress }  // site-local fec0::/10
             if v6[0] & 0xFE == 0xFC { return .privateAddress }
             if v6[0] == 0xFE, v6[1] & 0xC0 == 0x80 { return .linkLocal }
             if v6[0] == 0xFF { return .privateAddress }
@@ -48,6 +54,9 @@ public enum NetworkAddress {
         }
         return bytes
     }
+
+    /// The 16 bytes of an IPv6 literal.
+    public static func ipv6Bytes(_ text: String) -> [UInt8]? { ipv6(text) }
 
     static func ipv6(_ raw: String) -> [UInt8]? {
         var text = raw

@@ -70,15 +70,16 @@ public enum GatehouseApplication {
             configuration: .init(
                 address: .hostname(environment.options.host, port: environment.options.port),
                 serverName: nil),
-            services: [follower, flusher] + jobRunner(environment: environment, logger: logger)
-                + [WebhookDispatcher(environment: environment, logger: logger)],
+            services: [follower, flusher] + backgroundWorkers(environment: environment, logger: logger),
             logger: logger)
     }
 }
 
 extension GatehouseApplication {
-    static func jobRunner(environment: ServerEnvironment, logger: Logger) -> [any Service] {
-        environment.options.runsJobs ? [JobRunner(environment: environment, logger: logger)] : []
+    /// The job runner and the webhook dispatcher, unless this node leaves them to others.
+    static func backgroundWorkers(environment: ServerEnvironment, logger: Logger) -> [any Service] {
+        guard environment.options.runsJobs else { return [] }
+        return [JobRunner(environment: environment, logger: logger), WebhookDispatcher(environment: environment, logger: logger)]
     }
 }
 

@@ -90,7 +90,7 @@ public struct ServerOptions: Sendable {
     public var identityProviders: [IdentityProvider] = []
     /// Verified tokens kept in memory until they expire (0 turns the cache off).
     public var tokenCacheLimit: Int = 100_000
-    /// Whether this node runs jobs from the queue (every node can enqueue).
+    /// Whether this node runs jobs and sends webhook deliveries (every node can enqueue).
     public var runsJobs = true
     /// How often the job queue is polled for due jobs when nothing wakes the runner.
     public var jobPollInterval: Duration = .seconds(1)

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import HTTPTypes
 import Hummingbird
 
 /// Counts every request against the budgets that apply to it (SPEC §9), right after
@@ -14,6 +15,18 @@ struct RateLimitMiddleware: RouterMiddleware {
     static let addressLimitedPaths: Set<String> = [
         "/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/refresh", "/oauth/token",
     ]
+
+    /// The path as the router sees it: empty segments dropped (`/oauth//token/` is `/oauth/token`).
+    static func canonical(_ path: String) -> String {
+        "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+    }
+
+    /// Addresses are counted per host (IPv4) or per /64 (IPv6: one subscriber's block).
+    static func addressSubject(_ address: String?) -> String {
+        guard let address else { return "unknown" }
+        guard address.contains(":"), let bytes = NetworkAddress.ipv6Bytes(address) else { return address }
+        return bytes.prefix(8).map { String(format: "%02x", $0) }.joined() + "::/64"
+    }
 
     let limiter: RateLimiter
     let tenants: TenantDirectory
@@ -31,12 +44,16 @@ struct RateLimitMiddleware: RouterMiddleware {
     }
 
     func policies(request: Request, context: Context) -> [RateLimitPolicy] {
-        guard let principal = context.principal else {
-            guard let addressLimit, Self.addressLimitedPaths.contains(request.uri.path) else { return [] }
+        if let addressLimit, Self.addressLimitedPaths.contains(Self.canonical(request.uri.path)) {
             // The peer address (X-Forwarded-For is not trusted); requests without one share a bucket.
-            return [RateLimitPolicy(kind: .ip, subject: context.remoteAddress ?? "unknown", limit: addressLimit)]
+            return [RateLimitPolicy(kind: .ip, subject: Self.addressSubject(context.remoteAddress), limit: addressLimit)]
         }
-        guard !principal.isPlatform, principal.kind != .partner, let tenantID = principal.tenantID else { return [] }
+        guard let principal = context.principal else { return [] }
+        guard let tenantID = principal.tenantID else {
+            // Platform and partner keys spend only a budget set on the key itself.
+            guard let key = context.limitedKey, let limit = key.rateLimit else { return [] }
+            return [RateLimitPolicy(kind: .key, subject: key.id.rawValue, limit: limit)]
+        }
         let tenant = tenants.entry(tenantID)
         var policies: [RateLimitPolicy] = []
         let subject = context.limitedKey?.id.rawValue ?? principal.id
@@ -47,5 +64,23 @@ struct RateLimitMiddleware: RouterMiddleware {
             policies.append(RateLimitPolicy(kind: .tenant, subject: tenantID.rawValue, limit: limit))
         }
         return policies
+    }
+}
+
+/// The rate-limit response fields, by name (parsed once).
+enum RateLimitFields {
+    static let limit = HTTPField.Name("X-RateLimit-Limit")!
+    static let remaining = HTTPField.Name("X-RateLimit-Remaining")!
+    static let reset = HTTPField.Name("X-RateLimit-Reset")!
+    static let policy = HTTPField.Name("RateLimit-Policy")!
+    static let rateLimit = HTTPField.Name("RateLimit")!
+
+    static func add(_ fields: RateLimitReport.Fields, to headers: inout HTTPFields) {
+        headers[limit] = fields.limit
+        headers[remaining] = fields.remaining
+        headers[reset] = fields.reset
+        headers[policy] = fields.policy
+        headers[rateLimit] = fields.rateLimit
+        if let retryAfter = fields.retryAfter { headers[.retryAfter] = retryAfter }
     }
 }

@@ -37,11 +37,7 @@ struct RequestConventionsMiddleware: RouterMiddleware {
             response = render(error, request: request, context: context)
         }
         response.headers[Self.requestIDHeader] = context.requestID
-        if let report = context.facts.snapshot.rateLimit {
-            for (name, value) in report.headerFields {
-                if let field = HTTPField.Name(name) { response.headers[field] = value }
-            }
-        }
+        if let fields = context.facts.snapshot.rateLimit?.fields { RateLimitFields.add(fields, to: &response.headers) }
         let duration = clock.now - start
         let route = context.endpointPath ?? "NotFound"
         metrics.record(

@@ -42,6 +42,10 @@ public final class RateLimiter: Sendable {
     private let buckets: (any RateLimitBuckets)?
     private let local: [Locked<[String: Int64]>] = (0..<64).map { _ in Locked([:]) }
     private let leases: [Locked<[String: Lease]>] = (0..<64).map { _ in Locked([:]) }
+    private let checks = Atomic<Int>(0)
+    /// Every this many checks, buckets back to full (and lapsed leases) are dropped: a full
+    /// bucket and a missing one are the same, so memory follows active callers only.
+    static let pruneEvery = 4096
 
     init(mode: Mode, buckets: (any RateLimitBuckets)?, failureModes: [RateLimitPolicy.Kind: FailureMode]) {
         self.mode = mode
@@ -56,6 +60,11 @@ public final class RateLimiter: Sendable {
     /// Decides a request against every policy; spends nothing unless all admit it (in
     /// cluster mode, cells leased for an admitting policy are spent even if another refuses).
     func check(_ policies: [RateLimitPolicy], now: Int64 = RateLimiter.nowNanos()) async throws -> RateLimitReport {
+        if checks.add(1, ordering: .relaxed).newValue % Self.pruneEvery == 0 { prune(now: now) }
+        if mode == .local, policies.count == 1 {
+            // The common case: one lock, one lookup, spent only when admitted.
+            return RateLimitReport(entries: [.init(policy: policies[0], decision: localDecision(policies[0], now: now, spend: true))], now: now)
+        }
         var entries: [RateLimitReport.Entry] = []
         for policy in policies {
             let decision: GCRA.Decision
@@ -72,6 +81,14 @@ public final class RateLimiter: Sendable {
         }
         return report
     }
+
+    func prune(now: Int64) {
+        for shard in local { shard.withLock { $0 = $0.filter { $0.value > now } } }
+        for shard in leases { shard.withLock { $0 = $0.filter { $0.value.expires > now } } }
+    }
+
+    /// How many buckets this node holds (for tests and health).
+    var bucketCount: Int { local.reduce(0) { $0 + $1.withLock { $0.count } } }
 
     /// A policy's budget right now, spending nothing.
     func peek(_ policy: RateLimitPolicy, now: Int64 = RateLimiter.nowNanos()) async throws -> GCRA.Decision {

@@ -56,8 +56,8 @@ struct WebhookRoutes {
     }
 
     static func description(_ text: String?) throws(GatehouseError) -> String {
-        guard (text ?? "").count <= 500 else { throw .invalid("description", "must be at most 500 characters") }
-        return text ?? ""
+        guard let text, !text.isEmpty else { return "" }
+        return try DisplayName.validate(text, field: "description", maximum: 500)
     }
 
     @Sendable func create(request: Request, context: GatehouseContext) async throws -> Response {
@@ -189,8 +189,7 @@ struct WebhookRoutes {
     @Sendable func delivery(request: Request, context: GatehouseContext) async throws -> Response {
         let existing = try await subscription(context)
         let id = try context.pathID("deliveryId", .delivery)
-        let page = try await webhooks.deliveries(subscription: existing.id, page: PageRequest(limit: 1000))
-        guard let delivery = page.items.first(where: { $0.id == id }) else {
+        guard let delivery = try await webhooks.delivery(id, subscription: existing.id) else {
             throw GatehouseError.notFound("This subscription has no delivery with this id.")
         }
         return try JSONResponse.make(DeliveryView(delivery, attempts: try await webhooks.attempts(delivery: id)))
@@ -199,8 +198,7 @@ struct WebhookRoutes {
     @Sendable func redeliver(request: Request, context: GatehouseContext) async throws -> Response {
         let existing = try await subscription(context)
         let id = try context.pathID("deliveryId", .delivery)
-        let page = try await webhooks.deliveries(subscription: existing.id, page: PageRequest(limit: 1000))
-        guard page.items.contains(where: { $0.id == id }),
+        guard try await webhooks.delivery(id, subscription: existing.id) != nil,
             let fresh = try await webhooks.redeliver(id, audit: context.auditEvent("webhook.redeliver", target: id.rawValue))
         else { throw GatehouseError.notFound("This subscription has no delivery with this id.") }
         environment.webhookWakeup.wake()

@@ -65,7 +65,18 @@ struct WebhookDispatcher: Service {
 
     func send(_ claimed: ClaimedDelivery, client: HTTPClient) async {
         let start = ContinuousClock.now
-        let (status, error, retryAfter) = await attempt(claimed, client: client)
+        // The whole attempt runs under the timeout, however slowly the receiver answers,
+        // so one endpoint cannot hold a batch (or outlive its lease).
+        let (status, error, retryAfter) = await withTaskGroup(of: (Int?, String?, TimeInterval?).self) { group in
+            group.addTask { await attempt(claimed, client: client) }
+            group.addTask { [options] in
+                try? await Task.sleep(for: options.webhookTimeout)
+                return (nil, "timed out after \(options.webhookTimeout)", nil)
+            }
+            let first = await group.next() ?? (nil, "cancelled", nil)
+            group.cancelAll()
+            return first
+        }
         let latency = Int64((ContinuousClock.now - start).seconds * 1000)
         let now = Date()
         let delivery = claimed.delivery
@@ -125,7 +136,7 @@ struct WebhookDispatcher: Service {
         request.body = .bytes(ByteBuffer(data: body))
         do {
             let response = try await client.execute(request, timeout: .seconds(Int64(options.webhookTimeout.seconds.rounded(.up))))
-            _ = try? await response.body.collect(upTo: 64 * 1024)
+            // The body is not read: only the status matters, and a slow body must not hold us.
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(TimeInterval.init).map { min($0, 3600) }
             return (Int(response.status.code), (200...299).contains(response.status.code) ? nil : "HTTP \(response.status.code)", retryAfter)
         } catch {

@@ -1,11 +1,16 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GatehouseCore
 import NIOCore
 import NIOPosix
 
 /// Checks where a webhook may be sent: `http(s)` URLs whose host resolves only to public
-/// addresses, unless the deployment allows private ones (tests allow loopback). Checked
-/// when a subscription is saved and again before every delivery (DNS can change).
+/// addresses (every A and AAAA record), unless the deployment allows private ones (tests
+/// allow loopback). Checked when a subscription is saved and again before every delivery
+/// (DNS can change). Residual risk: a name that changes between this check and the HTTP
+/// client's own lookup (DNS rebinding within seconds) is not caught.
 struct WebhookTarget: Sendable {
     let allowPrivate: Bool
 
@@ -49,9 +54,28 @@ struct WebhookTarget: Sendable {
         }
     }
 
+    /// Every address `host` resolves to (all A and AAAA records: the HTTP client may use any).
     static func resolve(_ host: String, port: Int) async -> [String] {
-        (try? await NIOThreadPool.singleton.runIfActive {
-            (try? SocketAddress.makeAddressResolvingHost(host, port: port)).flatMap(\.ipAddress).map { [$0] } ?? []
-        }) ?? []
+        (try? await NIOThreadPool.singleton.runIfActive { allAddresses(host, port: port) }) ?? []
+    }
+
+    static func allAddresses(_ host: String, port: Int) -> [String] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else { return [] }
+        defer { freeaddrinfo(list) }
+        var addresses: [String] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            if let raw = info.pointee.ai_addr {
+                var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+                if getnameinfo(raw, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
+                    addresses.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+                }
+            }
+            cursor = info.pointee.ai_next
+        }
+        return addresses
     }
 }

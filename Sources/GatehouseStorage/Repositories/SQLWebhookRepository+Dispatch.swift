@@ -92,6 +92,14 @@ extension SQLWebhookRepository {
                     UPDATE webhook_subscriptions SET enabled = 0, disabled_reason = \(bind: disable) WHERE id = \(bind: subscription)
                     """).run()
             }
+            // A subscription disabled for failing ends its queued deliveries (redeliver resends
+            // any of them once it is fixed and enabled again).
+            try await database.raw("""
+                UPDATE webhook_deliveries SET state = 'failed', last_error = 'the subscription was disabled'
+                WHERE subscription_id = \(bind: subscription) AND state = 'pending'
+                    AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = \(bind: subscription) AND s.enabled = 0
+                        AND s.disabled_reason IS NOT NULL)
+                """).run()
         }
     }
 }

@@ -27,6 +27,8 @@ public protocol WebhookRepository: Sendable {
     func delete(_ id: ResourceID, audit: AuditEvent?) async throws -> Bool
     func deliveries(subscription: ResourceID, page: PageRequest) async throws -> Page<WebhookDelivery>
     func attempts(delivery: ResourceID) async throws -> [WebhookAttempt]
+    /// One delivery of one subscription.
+    func delivery(_ id: ResourceID, subscription: ResourceID) async throws -> WebhookDelivery?
     /// A new delivery of the same event to the same subscription, due now.
     func redeliver(_ delivery: ResourceID, audit: AuditEvent?) async throws -> ResourceID?
     /// A `webhook.test` event for one subscription; returns its delivery.
@@ -123,6 +125,15 @@ struct SQLWebhookRepository: WebhookRepository {
                 WHERE d.subscription_id = \(bind: subscription.rawValue)
                 """ + query.keysetClause + query.tail).all().map(Self.delivery)
             return query.makePage(rows, total: total, id: \.id.rawValue)
+        }
+    }
+
+    func delivery(_ id: ResourceID, subscription: ResourceID) async throws -> WebhookDelivery? {
+        try await backend.read { database in
+            try await database.raw("""
+                SELECT d.*, e.type FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+                WHERE d.id = \(bind: id.rawValue) AND d.subscription_id = \(bind: subscription.rawValue)
+                """).first().map(Self.delivery)
         }
     }
 
