@@ -20,8 +20,14 @@ public struct TestServer: Sendable {
 
     public static let masterKey = MasterKey(bytes: Array(repeating: 7, count: 32))
 
+    /// On PostgreSQL, NOTIFY wakes the change follower at once, so polling can be slow;
+    /// SQLite has only the poll.
+    public static var defaultOptions: ServerOptions {
+        ServerOptions(changePollInterval: TestDatabase.postgresURL == nil ? .milliseconds(50) : .milliseconds(500))
+    }
+
     public static func run<T: Sendable>(
-        options: ServerOptions = ServerOptions(changePollInterval: .milliseconds(50)),
+        options: ServerOptions = TestServer.defaultOptions,
         logger: Logger = TestDatabase.logger,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
@@ -56,7 +62,7 @@ public struct TestServer: Sendable {
     ) async throws -> T {
         var options = options
         options.passwordHashLogRounds = min(options.passwordHashLogRounds, 10)  // fast hashes in tests
-        options.jobPollInterval = min(options.jobPollInterval, .milliseconds(100))
+        options.jobPollInterval = min(options.jobPollInterval, .seconds(1))
         options.jobRetryBaseDelay = min(options.jobRetryBaseDelay, .milliseconds(50))
         let environment = ServerEnvironment(store: store, masterKey: masterKey, options: options, logger: logger)
         let app = try await GatehouseApplication.make(environment: environment, logger: logger)
@@ -117,10 +123,11 @@ public struct TestReply: Sendable {
 
 extension TestServer {
     /// Waits until this node's credential index knows `secret` (the change follower polls
-    /// the feed); fails after two seconds.
+    /// the feed); fails after five seconds. (Propagation bounds are checked by their own
+    /// tests; this only waits for readiness.)
     public func waitUntilIndexed(_ secret: String) async throws {
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(2)
+        let deadline = clock.now + .seconds(5)
         while clock.now < deadline {
             if environment.index.contains(secret: secret) { return }
             try await Task.sleep(for: .milliseconds(20))

@@ -19,16 +19,38 @@ struct WebhookDispatcher: Service {
     static let batch = 16
 
     func run() async throws {
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(5), read: .seconds(Int64(options.webhookTimeout.seconds.rounded(.up)))))
-        configuration.decompression = .disabled
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let client = LazyClient(options: options)
         try? await cancelWhenGracefulShutdown { await loop(client) }
-        try? await client.shutdown()
+        await client.shutdown()
     }
 
-    private func loop(_ client: HTTPClient) async {
+    /// The HTTP client, made on the first delivery: most nodes of a quiet deployment (and
+    /// most test servers) never send one.
+    final class LazyClient: Sendable {
+        private let made = Locked<HTTPClient?>(nil)
+        let options: ServerOptions
+
+        init(options: ServerOptions) { self.options = options }
+
+        var client: HTTPClient {
+            made.withLock { made in
+                if let made { return made }
+                var configuration = HTTPClient.Configuration(
+                    redirectConfiguration: .disallow,
+                    timeout: .init(connect: .seconds(5), read: .seconds(Int64(options.webhookTimeout.seconds.rounded(.up)))))
+                configuration.decompression = .disabled
+                let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+                made = client
+                return client
+            }
+        }
+
+        func shutdown() async {
+            if let client = made.withLock({ $0 }) { try? await client.shutdown() }
+        }
+    }
+
+    private func loop(_ client: LazyClient) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [options, environment] in
                 while !Task.isCancelled {
@@ -45,7 +67,7 @@ struct WebhookDispatcher: Service {
     }
 
     /// Claims and sends one batch concurrently; returns how many were claimed.
-    func dispatchBatch(_ client: HTTPClient) async -> Int {
+    func dispatchBatch(_ lazy: LazyClient) async -> Int {
         let claimed: [ClaimedDelivery]
         do {
             let now = Date()
@@ -55,6 +77,8 @@ struct WebhookDispatcher: Service {
             logger.warning("Claiming webhook deliveries failed; will retry", metadata: ["error": "\(error)"])
             return 0
         }
+        guard !claimed.isEmpty else { return 0 }
+        let client = lazy.client
         await withTaskGroup(of: Void.self) { group in
             for delivery in claimed {
                 group.addTask { await send(delivery, client: client) }

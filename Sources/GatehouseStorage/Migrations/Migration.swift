@@ -4,7 +4,7 @@
 public struct Migration: Sendable {
     public let version: Int
     public let name: String
-    let statements: [String]
+    public let statements: [String]
 
     func sql(for engine: SQLEngine) -> [String] {
         statements.map { statement in
