@@ -14,15 +14,23 @@ public struct RateLimitPolicy: Sendable, Equatable {
     /// What the budget belongs to (`key_…`, `ten_…`, an address).
     public let subject: String
     public let limit: RateLimit
-    /// The bucket's name in shared state (built once: it is hashed on every request).
-    public let bucket: String
 
     public init(kind: Kind, subject: String, limit: RateLimit) {
         self.kind = kind
         self.subject = subject
         self.limit = limit
-        self.bucket = "\(kind.rawValue):\(subject)"
     }
+
+    /// Identifies the bucket in memory without building a string on the hot path.
+    public struct Key: Hashable, Sendable {
+        public let kind: Kind
+        public let subject: String
+    }
+
+    public var key: Key { Key(kind: kind, subject: subject) }
+
+    /// The bucket's name in shared state (cluster mode).
+    public var bucket: String { "\(kind.rawValue):\(subject)" }
 }
 
 /// The outcome of every policy that applied to a request, and the response fields that
@@ -51,6 +59,7 @@ public struct RateLimitReport: Sendable, Equatable {
     public var allowed: Bool { entries.allSatisfy(\.decision.allowed) }
 
     public var tightest: Entry? {
+        if entries.count == 1 { return entries[0] }
         if let denied = entries.filter({ !$0.decision.allowed }).max(by: { $0.decision.retryAfter < $1.decision.retryAfter }) {
             return denied
         }
@@ -80,12 +89,13 @@ public struct RateLimitReport: Sendable, Equatable {
     public var fields: Fields? {
         guard let tightest else { return nil }
         let decision = tightest.decision
+        let retryAfter = decision.allowed ? nil : String(max(1, Self.seconds(decision.retryAfter)))
         return Fields(
             limit: String(tightest.policy.limit.limit), remaining: String(decision.remaining),
             reset: String(Self.seconds(now + decision.resetAfter)),
             policy: entries.map { "\"\($0.policy.kind.rawValue)\";q=\($0.policy.limit.limit);w=\($0.policy.limit.windowSeconds)" }
                 .joined(separator: ", "),
             rateLimit: "\"\(tightest.policy.kind.rawValue)\";r=\(decision.remaining);t=\(Self.seconds(decision.resetAfter))",
-            retryAfter: retryAfterSeconds.map(String.init))
+            retryAfter: retryAfter)
     }
 }

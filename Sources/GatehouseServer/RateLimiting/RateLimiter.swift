@@ -40,7 +40,7 @@ public final class RateLimiter: Sendable {
     let mode: Mode
     let failureModes: [RateLimitPolicy.Kind: FailureMode]
     private let buckets: (any RateLimitBuckets)?
-    private let local: [Locked<[String: Int64]>] = (0..<64).map { _ in Locked([:]) }
+    private let local: [Locked<[RateLimitPolicy.Key: Int64]>] = (0..<64).map { _ in Locked([:]) }
     private let leases: [Locked<[String: Lease]>] = (0..<64).map { _ in Locked([:]) }
     private let checks = Atomic<Int>(0)
     /// Every this many checks, buckets back to full (and lapsed leases) are dropped: a full
@@ -56,6 +56,7 @@ public final class RateLimiter: Sendable {
     static func nowNanos() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000_000) }
 
     private func shard(_ bucket: String) -> Int { Int(UInt(bitPattern: bucket.hashValue) % 64) }
+    private func shard(_ key: RateLimitPolicy.Key) -> Int { Int(UInt(bitPattern: key.hashValue) % 64) }
 
     /// Decides a request against every policy; spends nothing unless all admit it (in
     /// cluster mode, cells leased for an admitting policy are spent even if another refuses).
@@ -100,14 +101,16 @@ public final class RateLimiter: Sendable {
             if let held, held.expires > now { decision.remaining = min(policy.limit.limit, decision.remaining + held.cells) }
             return decision
         }
-        return gcra.peek(tat: local[shard(policy.bucket)].withLock { $0[policy.bucket] }, now: now)
+        let key = policy.key
+        return gcra.peek(tat: local[shard(key)].withLock { $0[key] }, now: now)
     }
 
     private func localDecision(_ policy: RateLimitPolicy, now: Int64, spend: Bool) -> GCRA.Decision {
         let gcra = GCRA(policy.limit)
-        return local[shard(policy.bucket)].withLock { tats in
-            let (decision, tat) = gcra.decide(tat: tats[policy.bucket], now: now)
-            if spend, decision.allowed { tats[policy.bucket] = tat }
+        let key = policy.key
+        return local[shard(key)].withLock { tats in
+            let (decision, tat) = gcra.decide(tat: tats[key], now: now)
+            if spend, decision.allowed { tats[key] = tat }
             return decision
         }
     }
