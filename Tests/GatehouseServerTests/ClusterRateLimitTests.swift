@@ -63,4 +63,19 @@ import Testing
             #expect(try await server.request(.get, "/api/v1/auth/whoami", key: closedKey.secret).status == 200)
         }
     }
+
+    /// Shared buckets that are full again are deleted by the cleanup job.
+    @Test func fullBucketsArePruned() async throws {
+        try await TestServer.run(options: Self.clusterOptions) { server throws in
+            let tenant = try await server.makeTenant()
+            let key = try await server.makeKey(
+                tenant: tenant, scopes: ["iam:read"], extra: ["rate_limit": ["limit": 5, "window_seconds": 1]])
+            #expect(try await server.request(.get, "/api/v1/auth/whoami", key: key.secret).status == 200)
+            #expect(try await server.tableText("rate_limit_buckets").contains(key.id))
+            try await Task.sleep(for: .milliseconds(1100))
+            let job = try await server.admin(.post, "/api/v1/admin/jobs/trigger", json: ["job": "expired-credentials-cleanup"])
+            try await server.waitForJob(try #require(job["id"]?.stringValue), name: "expired-credentials-cleanup")
+            #expect(try await server.tableText("rate_limit_buckets").isEmpty)
+        }
+    }
 }

@@ -85,10 +85,11 @@ struct JobHandlers {
         return ["purged": .int(Int64(purged))]
     }
 
-    /// Expired vault credentials, refresh tokens and token-denylist entries, and finished
-    /// jobs older than 30 days.
+    /// Expired vault credentials, refresh tokens and token-denylist entries, finished jobs
+    /// older than 30 days, and shared rate-limit buckets that are full again.
     func cleanup() async throws -> JSONValue {
         let now = Date()
+        let buckets = try await store.rateLimits.prune(now: RateLimiter.nowNanos())
         let credentials = try await store.vault.deleteExpired(before: now)
         let refreshTokens = try await store.users.pruneRefreshTokens(expiredBefore: now)
         let revokedTokens = try await store.oauthClients.pruneRevokedTokens(expiredBefore: now)
@@ -96,6 +97,7 @@ struct JobHandlers {
         return [
             "vault_credentials": .int(Int64(credentials)), "refresh_tokens": .int(Int64(refreshTokens)),
             "revoked_tokens": .int(Int64(revokedTokens)), "finished_jobs": .int(Int64(jobs)),
+            "rate_limit_buckets": .int(Int64(buckets)),
         ]
     }
 }

@@ -12,6 +12,8 @@ public protocol RateLimitBuckets: Sendable {
     func lease(bucket: String, limit: GCRA, cells: Int, now: Int64) async throws -> (granted: Int, tat: Int64)
     /// The bucket's arrival time, `nil` when it was never used.
     func arrivalTime(bucket: String) async throws -> Int64?
+    /// Deletes buckets that are full again at `now` (a full bucket and no row are the same).
+    func prune(now: Int64) async throws -> Int
 }
 
 struct SQLRateLimitBuckets: RateLimitBuckets {
@@ -39,6 +41,12 @@ struct SQLRateLimitBuckets: RateLimitBuckets {
             let tat = try await database.raw("SELECT tat FROM rate_limit_buckets WHERE bucket = \(bind: bucket)")
                 .first()?.decode(column: "tat", as: Int64.self) ?? now
             return (0, tat)
+        }
+    }
+
+    func prune(now: Int64) async throws -> Int {
+        try await backend.transaction { database in
+            try await database.raw("DELETE FROM rate_limit_buckets WHERE tat <= \(bind: now) RETURNING bucket").all().count
         }
     }
 
