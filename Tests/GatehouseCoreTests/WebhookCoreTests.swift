@@ -53,4 +53,13 @@ import Testing
         #expect(WebhookEventType.matches(["*"], "credential.created"))
         #expect(WebhookEventType.isValidFilter("credential.*") && !WebhookEventType.isValidFilter("nope"))
     }
+
+    @Test func retryAfterReadsSecondsAndDates() {
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        #expect(RetryAfter.delay("120", now: now) == 120)
+        #expect(RetryAfter.delay("999999", now: now) == 3600)
+        #expect(RetryAfter.delay("Tue, 14 Nov 2023 22:15:20 GMT", now: now) == 120)
+        #expect(RetryAfter.delay("soon", now: now) == nil)
+        #expect(RetryAfter.delay(nil, now: now) == nil)
+    }
 }

@@ -161,7 +161,7 @@ struct WebhookDispatcher: Service {
         do {
             let response = try await client.execute(request, timeout: .seconds(Int64(options.webhookTimeout.seconds.rounded(.up))))
             // The body is not read: only the status matters, and a slow body must not hold us.
-            let retryAfter = response.headers.first(name: "Retry-After").flatMap(TimeInterval.init).map { min($0, 3600) }
+            let retryAfter = RetryAfter.delay(response.headers.first(name: "Retry-After"), now: Date())
             return (Int(response.status.code), (200...299).contains(response.status.code) ? nil : "HTTP \(response.status.code)", retryAfter)
         } catch {
             return (nil, String("\(error)".prefix(300)), nil)
