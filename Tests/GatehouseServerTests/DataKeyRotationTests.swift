@@ -89,9 +89,9 @@ import Testing
             let stats = try await server.admin(.get, "/api/v1/admin/jobs/dek-rotation/stats")
             #expect(stats["succeeded"]?.intValue == 1)
             #expect(stats["last_run"]?["result"]?["retired_versions"] == [1])
-            let health = try await server.admin(.get, "/api/v1/admin/health")
-            #expect(health["vault"]?["live_key_versions"]?.intValue == 1, "version 1 was retired")
-            #expect(health["vault"]?["credentials"]?.intValue == Self.count)
+            let status = try await server.store.vault.status()
+            #expect(status.liveKeyVersions == 1, "version 1 was retired")
+            #expect(status.credentials == Self.count)
         }
     }
 }

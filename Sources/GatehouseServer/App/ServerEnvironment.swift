@@ -29,6 +29,7 @@ public struct ServerEnvironment: Sendable {
     let jobWakeup = Wakeup()
     let webhookWakeup = Wakeup()
     let rateLimiter: RateLimiter
+    let deploymentStatus = DeploymentStatus()
 
     public init(store: Store, masterKey: MasterKey, options: ServerOptions, logger: Logger) {
         self.store = store

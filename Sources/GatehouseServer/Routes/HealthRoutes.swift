@@ -64,8 +64,7 @@ struct HealthRoutes {
         let store = environment.store
         let probe = await environment.health.check()
         let schema = probe.healthy ? try? await store.migrator.currentVersion() : nil
-        let queue = probe.healthy ? try? await store.jobs.summary() : nil
-        let vault = probe.healthy ? try? await store.vault.status() : nil
+        let (queue, vault) = probe.healthy ? await environment.deploymentStatus.current(store: store) : (nil, nil)
         let body = AdminHealth(
             status: probe.healthy ? "ok" : "degraded",
             version: GatehouseVersion.current,
@@ -101,5 +100,21 @@ struct MetaRoutes {
         router.get("/openapi.json") { _, _ in
             try JSONResponse.make(OpenAPIDocument.document)
         }
+    }
+}
+
+/// The job-queue and vault counts of admin health, computed at most every five seconds:
+/// they scan tables, and a dashboard polling health must not load the database.
+final class DeploymentStatus: Sendable {
+    typealias Snapshot = (jobs: [JobState: Int]?, vault: VaultStatus?)
+    private let cached = Locked<(at: ContinuousClock.Instant, value: Snapshot)?>(nil)
+    static let maximumAge: Duration = .seconds(5)
+
+    func current(store: Store) async -> Snapshot {
+        let now = ContinuousClock.now
+        if let cached = cached.withLock({ $0 }), now - cached.at < Self.maximumAge { return cached.value }
+        let value: Snapshot = (try? await store.jobs.summary(), try? await store.vault.status())
+        cached.withLock { $0 = (now, value) }
+        return value
     }
 }
