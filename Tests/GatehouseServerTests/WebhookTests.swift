@@ -137,6 +137,26 @@ import Testing
         }
     }
 
+    @Test func redirectsAreNotFollowed() async throws {
+        try await Receiver.run(statuses: [307, 200]) { receiver in
+            try await TestServer.run(options: Self.options) { server throws in
+                let tenant = try await server.makeTenant()
+                let hook = try await Self.subscribe(server, tenant: tenant, url: receiver.url)
+                let test = try await server.admin(.post, "/api/v1/webhooks/tenants/\(tenant)/subscriptions/\(hook.id)/test")
+                let delivery = try #require(test["delivery_id"]?.stringValue)
+                _ = try await receiver.waitFor(count: 2)
+                let path = "/api/v1/webhooks/tenants/\(tenant)/subscriptions/\(hook.id)/deliveries/\(delivery)"
+                var detail = try await server.admin(.get, path)
+                for _ in 0..<100 where detail["state"]?.stringValue != "succeeded" {
+                    try await Task.sleep(for: .milliseconds(20))
+                    detail = try await server.admin(.get, path)
+                }
+                #expect(detail["attempts"]?.arrayValue?.compactMap { $0["status_code"]?.intValue } == [307, 200])
+                #expect(receiver.redirectsFollowed == 0, "a 307 is a failed attempt, not a new destination")
+            }
+        }
+    }
+
     @Test func privateTargetsAreRefusedUnlessAllowed() async throws {
         try await TestServer.run { server throws in
             let tenant = try await server.makeTenant()
@@ -163,6 +183,8 @@ final class Receiver: Sendable {
     }
 
     private let state = Mutex<(messages: [Message], statuses: [Int])>(([], []))
+    private let followed = Mutex(0)
+    var redirectsFollowed: Int { followed.withLock { $0 } }
     let port: Int
     var url: String { "http://127.0.0.1:\(port)/hook" }
 
@@ -202,7 +224,13 @@ final class Receiver: Sendable {
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let body = try await request.body.collect(upTo: 1 << 20)
             let status = receiver.receive(Message(headers: headers, body: Data(buffer: body)))
-            return Response(status: .init(code: status))
+            var response = Response(status: .init(code: status))
+            if (300...399).contains(status) { response.headers[.location] = "http://127.0.0.1:\(port)/elsewhere" }
+            return response
+        }
+        router.post("/elsewhere") { _, _ -> Response in
+            receiver.followed.withLock { $0 += 1 }
+            return Response(status: .ok)
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
         return try await withThrowingTaskGroup(of: T?.self) { group in
