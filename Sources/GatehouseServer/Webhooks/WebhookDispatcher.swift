@@ -16,7 +16,7 @@ struct WebhookDispatcher: Service {
     let logger: Logger
     var options: ServerOptions { environment.options }
     var webhooks: any WebhookRepository { environment.store.webhooks }
-    static let batch = 16
+    static let batch = 32
 
     func run() async throws {
         let client = LazyClient(options: options)
@@ -79,15 +79,24 @@ struct WebhookDispatcher: Service {
         }
         guard !claimed.isEmpty else { return 0 }
         let client = lazy.client
-        await withTaskGroup(of: Void.self) { group in
+        let attempts = await withTaskGroup(of: RecordedAttempt.self) { group in
             for delivery in claimed {
                 group.addTask { await send(delivery, client: client) }
             }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        // The batch's outcomes in one transaction: the writer, not the network, is the bound.
+        do {
+            try await webhooks.record(attempts, node: environment.nodeID, disableAfter: options.webhookDisableAfter.seconds)
+        } catch {
+            // The leases lapse and the deliveries are sent again: at-least-once.
+            logger.warning("Recording webhook attempts failed", metadata: ["count": "\(attempts.count)", "error": "\(error)"])
         }
         return claimed.count
     }
 
-    func send(_ claimed: ClaimedDelivery, client: HTTPClient) async {
+    /// Sends one delivery; returns the attempt to record.
+    func send(_ claimed: ClaimedDelivery, client: HTTPClient) async -> RecordedAttempt {
         let start = ContinuousClock.now
         // The whole attempt runs under the timeout, however slowly the receiver answers,
         // so one endpoint cannot hold a batch (or outlive its lease).
@@ -121,14 +130,10 @@ struct WebhookDispatcher: Service {
             }
             outcome = .failed(status: status, error: error, retryAt: retryAt)
         }
-        do {
-            try await webhooks.record(
-                delivery.id, node: environment.nodeID,
-                attempt: WebhookAttempt(attempt: delivery.attempts, statusCode: status, latencyMilliseconds: latency, error: error, at: now),
-                outcome: outcome, disable: disable, disableAfter: options.webhookDisableAfter.seconds)
-        } catch {
-            logger.warning("Recording a webhook attempt failed", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
-        }
+        return RecordedAttempt(
+            delivery: delivery.id,
+            attempt: WebhookAttempt(attempt: delivery.attempts, statusCode: status, latencyMilliseconds: latency, error: error, at: now),
+            outcome: outcome, disable: disable)
     }
 
     /// One HTTP attempt: the status (nil when none came back), an error text, and the

@@ -44,11 +44,22 @@ extension SQLWebhookRepository {
         }
     }
 
-    func record(
-        _ delivery: ResourceID, node: String, attempt: WebhookAttempt, outcome: DeliveryOutcome, disable: String?,
-        disableAfter: TimeInterval
-    ) async throws {
+    func record(_ attempts: [RecordedAttempt], node: String, disableAfter: TimeInterval) async throws {
+        guard !attempts.isEmpty else { return }
         try await backend.transaction { database in
+            for recorded in attempts.sorted(by: { $0.delivery < $1.delivery }) {
+                try await record(
+                    recorded.delivery, node: node, attempt: recorded.attempt, outcome: recorded.outcome,
+                    disable: recorded.disable, disableAfter: disableAfter, on: database)
+            }
+        }
+    }
+
+    private func record(
+        _ delivery: ResourceID, node: String, attempt: WebhookAttempt, outcome: DeliveryOutcome, disable: String?,
+        disableAfter: TimeInterval, on database: any SQLDatabase
+    ) async throws {
+        do {
             guard let row = try await database.raw("""
                 SELECT subscription_id FROM webhook_deliveries
                 WHERE id = \(bind: delivery.rawValue) AND locked_by = \(bind: node) AND state = 'delivering'
@@ -94,6 +105,7 @@ extension SQLWebhookRepository {
             }
             // A subscription disabled for failing ends its queued deliveries (redeliver resends
             // any of them once it is fixed and enabled again).
+            if case .delivered = outcome, disable == nil { return }
             try await database.raw("""
                 UPDATE webhook_deliveries SET state = 'failed', last_error = 'the subscription was disabled'
                 WHERE subscription_id = \(bind: subscription) AND state = 'pending'

@@ -9,6 +9,22 @@ public struct ClaimedDelivery: Sendable {
     public var payload: String
 }
 
+/// One finished attempt, to record.
+public struct RecordedAttempt: Sendable {
+    public var delivery: ResourceID
+    public var attempt: WebhookAttempt
+    public var outcome: DeliveryOutcome
+    /// Why to disable the subscription (`410 Gone`), if so.
+    public var disable: String?
+
+    public init(delivery: ResourceID, attempt: WebhookAttempt, outcome: DeliveryOutcome, disable: String?) {
+        self.delivery = delivery
+        self.attempt = attempt
+        self.outcome = outcome
+        self.disable = disable
+    }
+}
+
 /// What one attempt came to.
 public enum DeliveryOutcome: Sendable {
     case delivered(status: Int)
@@ -35,12 +51,9 @@ public protocol WebhookRepository: Sendable {
     func sendTest(to subscription: WebhookSubscription, at: Date) async throws -> ResourceID?
     /// Claims up to `limit` due deliveries of enabled subscriptions for `node`.
     func claim(node: String, now: Date, leaseUntil: Date, limit: Int) async throws -> [ClaimedDelivery]
-    /// Records an attempt's outcome (unless the node lost the delivery), updating the
-    /// subscription's failure clock; disables it with `disable` as the reason when given.
-    func record(
-        _ delivery: ResourceID, node: String, attempt: WebhookAttempt, outcome: DeliveryOutcome, disable: String?,
-        disableAfter: TimeInterval
-    ) async throws
+    /// Records attempts' outcomes in one transaction (each unless its node lost the
+    /// delivery), updating subscriptions' failure clocks and disabling where asked.
+    func record(_ attempts: [RecordedAttempt], node: String, disableAfter: TimeInterval) async throws
 }
 
 struct SQLWebhookRepository: WebhookRepository {
