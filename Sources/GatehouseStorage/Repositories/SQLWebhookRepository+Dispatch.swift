@@ -23,24 +23,31 @@ extension SQLWebhookRepository {
             let ids = try await database.raw(
                 "SELECT d.id " + due + " ORDER BY d.next_attempt_at LIMIT \(literal: limit)\(unsafeRaw: lock)"
             ).all().map { try $0.string("id") }
-            var claimed: [ClaimedDelivery] = []
-            for id in ids {
-                try await database.raw("""
-                    UPDATE webhook_deliveries SET state = 'delivering', attempts = attempts + 1, locked_by = \(bind: node),
-                        lease_until = \(bind: SQLColumn.millis(leaseUntil))
-                    WHERE id = \(bind: id)
-                    """).run()
-                guard let row = try await database.raw("""
-                    SELECT d.*, e.type, e.payload FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
-                    WHERE d.id = \(bind: id)
-                    """).first() else { continue }
-                let delivery = try Self.delivery(row)
-                guard let subscription = try await database.raw(
-                    "SELECT * FROM webhook_subscriptions WHERE id = \(bind: delivery.subscriptionID.rawValue)"
-                ).first().map(Self.subscription) else { continue }
-                claimed.append(ClaimedDelivery(delivery: delivery, subscription: subscription, payload: try row.string("payload")))
+            guard !ids.isEmpty else { return [] }
+            // Three statements for the whole batch, whatever its size.
+            try await database.raw("""
+                UPDATE webhook_deliveries SET state = 'delivering', attempts = attempts + 1, locked_by = \(bind: node),
+                    lease_until = \(bind: SQLColumn.millis(leaseUntil))
+                WHERE id IN (\(binds: ids))
+                """).run()
+            let rows = try await database.raw("""
+                SELECT d.*, e.type, e.payload FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+                WHERE d.id IN (\(binds: ids)) ORDER BY d.id
+                """).all()
+            let deliveries = try rows.map { (try Self.delivery($0), try $0.string("payload")) }
+            let subscriptionIDs = Array(Set(deliveries.map(\.0.subscriptionID.rawValue)))
+            var subscriptions: [ResourceID: WebhookSubscription] = [:]
+            for row in try await database.raw(
+                "SELECT * FROM webhook_subscriptions WHERE id IN (\(binds: subscriptionIDs))"
+            ).all() {
+                let subscription = try Self.subscription(row)
+                subscriptions[subscription.id] = subscription
             }
-            return claimed
+            return deliveries.compactMap { delivery, payload in
+                subscriptions[delivery.subscriptionID].map {
+                    ClaimedDelivery(delivery: delivery, subscription: $0, payload: payload)
+                }
+            }
         }
     }
 
