@@ -4,8 +4,9 @@ import GatehouseTestSupport
 import HTTPTypes
 import Testing
 
-/// Throws a few hundred malformed and random bodies at the write routes: every answer is
-/// a 2xx or a 4xx in the error envelope, never a 5xx.
+/// Throws a thousand malformed and random bodies at the write routes (tenants, partners,
+/// keys, vault, metering, webhooks, jobs): every answer is a 2xx or a 4xx in the error
+/// envelope, never a 5xx.
 @Suite struct FuzzTests {
     struct SeededGenerator: RandomNumberGenerator {
         var state: UInt64
@@ -19,7 +20,10 @@ import Testing
     }
 
     static let keys = ["name", "settings", "partner_id", "status", "key_prefix", "default_rate_limit", "limit",
-                       "window_seconds", "x", "", "NAME", "name\u{0}", "__proto__"]
+                       "window_seconds", "x", "", "NAME", "name\u{0}", "__proto__", "integration_id", "auth_type", "data",
+                       "metadata", "expires_at", "token", "events", "meter", "quantity", "time", "idempotency_key",
+                       "dimensions", "url", "event_types", "description", "enabled", "job", "params", "tenant_id",
+                       "rate_limit"]
 
     static func randomValue(_ rng: inout SeededGenerator, depth: Int = 0) -> JSONValue {
         switch Int.random(in: 0..<(depth > 3 ? 6 : 8), using: &rng) {
@@ -29,7 +33,9 @@ import Testing
         case 3: return .double(Double.random(in: -1e300...1e300, using: &rng))
         case 4:
             let samples = ["", "Acme", "cm", "gk", "active", "suspended", "ptn_", "ten_01m84h1ye85pv7t0e3vgpbp3g6",
-                           String(repeating: "é", count: 300), "\u{202E}rtl", "<script>", "'; DROP TABLE tenants; --"]
+                           String(repeating: "é", count: 300), "\u{202E}rtl", "<script>", "'; DROP TABLE tenants; --",
+                           "jwt", "basic_auth", "custom", "https://example.com/hook", "http://127.0.0.1/", "key.*", "*",
+                           "2026-11-23T00:00:00Z", "llm.tokens", "audit-retention", "dek-rotation", "nul\u{0}byte"]
             return .string(samples[Int.random(in: 0..<samples.count, using: &rng)])
         case 5: return .string(String((0..<Int.random(in: 0..<20, using: &rng)).map { _ in
             Character(UnicodeScalar(UInt8.random(in: 32...126, using: &rng))) }))
@@ -64,12 +70,21 @@ import Testing
             let tenantID = try #require(tenant["id"]?.stringValue)
             let partner = try await server.admin(.post, "/api/v1/admin/partners", json: ["name": "P"])
             let partnerID = try #require(partner["id"]?.stringValue)
+            let vault = "/api/v1/vault/tenants/\(tenantID)/credentials"
+            let credential = try await server.admin(.post, vault, json: [
+                "integration_id": "crm", "name": "CRM", "auth_type": "jwt", "data": ["token": "t"],
+            ])
+            let credentialID = try #require(credential["id"]?.stringValue)
+            let hooks = "/api/v1/webhooks/tenants/\(tenantID)/subscriptions"
             let targets: [(HTTPRequest.Method, String)] = [
                 (.post, "/api/v1/admin/tenants"), (.patch, "/api/v1/admin/tenants/\(tenantID)"),
                 (.post, "/api/v1/admin/partners"), (.patch, "/api/v1/admin/partners/\(partnerID)"),
+                (.post, vault), (.patch, "\(vault)/crm/\(credentialID)"),
+                (.post, "/api/v1/metering/tenants/\(tenantID)/events"), (.post, hooks),
+                (.post, "/api/v1/admin/jobs/trigger"), (.post, "/api/v1/iam/tenants/\(tenantID)/api-keys"),
             ]
             var rng = SeededGenerator(state: 20261123)
-            for round in 0..<400 {
+            for round in 0..<1000 {
                 let (method, path) = targets[round % targets.count]
                 let body = Self.randomBody(&rng)
                 let reply = try await server.admin(method, path, raw: body)

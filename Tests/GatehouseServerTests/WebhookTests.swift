@@ -137,6 +137,37 @@ import Testing
         }
     }
 
+    /// A subscription whose deliveries have all failed for the configured time is disabled,
+    /// and its queued deliveries end.
+    @Test func aSubscriptionFailingTooLongIsDisabled() async throws {
+        var failing = Self.options
+        failing.webhookDisableAfter = .milliseconds(300)
+        let options = failing
+        try await Receiver.run(statuses: Array(repeating: 500, count: 100)) { receiver in
+            try await TestServer.run(options: options) { server throws in
+                let tenant = try await server.makeTenant()
+                let hook = try await Self.subscribe(server, tenant: tenant, url: receiver.url)
+                let uri = "/api/v1/webhooks/tenants/\(tenant)/subscriptions/\(hook.id)"
+                _ = try await server.admin(.post, uri + "/test")
+                var subscription = try await server.admin(.get, uri)
+                for _ in 0..<200 where subscription["enabled"] != false {
+                    try await Task.sleep(for: .milliseconds(25))
+                    subscription = try await server.admin(.get, uri)
+                }
+                #expect(subscription["enabled"] == false)
+                #expect(subscription["disabled_reason"]?.stringValue?.contains("failed for longer") == true)
+                #expect(subscription["failing_since"]?.stringValue != nil)
+                let log = try await server.admin(.get, uri + "/deliveries")
+                #expect(log["data"]?.arrayValue?.first?["state"]?.stringValue == "failed")
+                // Enabling again clears the failure clock.
+                let enabled = try await server.admin(.patch, uri, json: ["enabled": true])
+                #expect(enabled["enabled"] == true)
+                #expect(enabled["failing_since"] == .null)
+                #expect(enabled["disabled_reason"] == .null)
+            }
+        }
+    }
+
     @Test func redirectsAreNotFollowed() async throws {
         try await Receiver.run(statuses: [307, 200]) { receiver in
             try await TestServer.run(options: Self.options) { server throws in
