@@ -88,7 +88,7 @@ public final class RateLimiter: Sendable {
         for shard in leases { shard.withLock { $0 = $0.filter { $0.value.expires > now } } }
     }
 
-    /// How many buckets this node holds (for tests and health).
+    /// How many buckets this node holds in memory.
     var bucketCount: Int { local.reduce(0) { $0 + $1.withLock { $0.count } } }
 
     /// A policy's budget right now, spending nothing.
