@@ -83,9 +83,9 @@ import Testing
                 let reply = try await server.admin(.get, "\(base)/\(parts[0])?credential_id=\(parts[1])")
                 #expect(reply["data"]?.arrayValue?.first?["data"]?["token"]?.stringValue == "v0-\(parts[1])")
             }
-            let keys = try await server.tableText("vault_keys")
-            let rows = keys.split(separator: "\n")
-            #expect(rows.count == 2)
+            #expect(try await server.count("SELECT COUNT(*) AS n FROM vault_keys") == 2)
+            #expect(try await server.count("SELECT COUNT(*) AS n FROM vault_keys WHERE wrapped_key IS NULL AND version = 1") == 1,
+                    "version 1's key material is destroyed")
             let stats = try await server.admin(.get, "/api/v1/admin/jobs/dek-rotation/stats")
             #expect(stats["succeeded"]?.intValue == 1)
             #expect(stats["last_run"]?["result"]?["retired_versions"] == [1])

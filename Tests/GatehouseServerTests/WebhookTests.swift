@@ -4,6 +4,7 @@ import GatehouseServer
 import GatehouseTestSupport
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
 import Testing
@@ -263,7 +264,9 @@ final class Receiver: Sendable {
             receiver.followed.withLock { $0 += 1 }
             return Response(status: .ok)
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        var logger = Logger(label: "receiver")
+        logger.logLevel = .critical  // its shutdown at the end of each test is not news
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await app.runService(gracefulShutdownSignals: [])

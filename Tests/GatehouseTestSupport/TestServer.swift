@@ -190,12 +190,20 @@ extension TestServer {
         }
     }
 
+    /// The `n` column of a one-row query (`SELECT COUNT(*) AS n …`).
+    public func count(_ sql: String) async throws -> Int {
+        try await store.backend.read { database in
+            try await database.raw("\(unsafeRaw: sql)").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
     /// Every stored audit event, as text, for searching.
     public func allAuditRowsText() async throws -> String {
         try await tableText("audit_events")
     }
 
-    /// Every row of `table`, its text columns joined, for searching.
+    /// Every row of `table`, its columns joined, for searching text (on PostgreSQL numbers
+    /// come out as raw bytes: search it, do not parse or count its lines).
     public func tableText(_ table: String) async throws -> String {
         try await store.backend.read { database in
             let rows = try await database.raw("SELECT * FROM \(unsafeRaw: table)").all()
