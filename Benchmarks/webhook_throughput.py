@@ -9,24 +9,18 @@ Usage: webhook_throughput.py PATH_TO_GATEHOUSE_BINARY [N]
 """
 import asyncio
 import os
-import socket
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 import requests
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from harness import Gatehouse, free_port  # noqa: E402
+
 BINARY = os.path.abspath(sys.argv[1])
 COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def handle(reader, writer):
@@ -55,26 +49,13 @@ def serve():
 
 
 threading.Thread(target=serve, daemon=True).start()
-work = tempfile.mkdtemp(prefix="gatehouse-webhook-bench-")
-env = {k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}
-admin = [l.strip() for l in subprocess.run([BINARY, "bootstrap", "--log-level", "warning"], cwd=work, env=env,
-                                            capture_output=True, text=True, check=True).stdout.splitlines()
-         if l.strip().startswith("gkadmin_")][0]
-port = free_port()
-base = f"http://127.0.0.1:{port}"
-auth = {"Authorization": f"Bearer {admin}"}
-common = ["--port", str(port), "--log-level", "warning", "--webhook-allow-private-targets"]
+gatehouse = Gatehouse(BINARY, "gatehouse-webhook-bench-")
+work, base = gatehouse.work, gatehouse.base
+auth = {"Authorization": f"Bearer {gatehouse.bootstrap()}"}
 
 
 def start(extra):
-    process = subprocess.Popen([BINARY, "serve", *common, *extra], cwd=work, env=env, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            if requests.get(base + "/health", timeout=1).status_code == 200:
-                return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
+    return gatehouse.start("--webhook-allow-private-targets", *extra, quiet=True)
 
 
 server = start(["--no-jobs"])

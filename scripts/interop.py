@@ -12,11 +12,8 @@ Usage: interop.py PATH_TO_GATEHOUSE_BINARY
 import base64
 import json
 import os
-import socket
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
 
 import jwt as pyjwt
@@ -30,19 +27,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from joserfc import jwt as josejwt
 from joserfc.jwk import KeySet
 
-BINARY = os.path.abspath(sys.argv[1])
-results = []
+from harness import Checks, Gatehouse
 
-
-def check(name, condition, detail=""):
-    results.append(bool(condition))
-    print(("PASS " if condition else "FAIL ") + name + ("" if condition else f": {detail}"), flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+gatehouse = Gatehouse(sys.argv[1], "gatehouse-interop-")
+work, base = gatehouse.work, gatehouse.base
+checks = Checks()
+check = checks.check
 
 
 def b64url(data):
@@ -70,8 +60,6 @@ def vault_seal(plaintext, dek, binding):
     return bytes([1]) + salt + nonce + AESGCM(record_key).encrypt(nonce, plaintext, binding)
 
 
-work = tempfile.mkdtemp(prefix="gatehouse-interop-")
-env = {k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}
 idp_key = Ed25519PrivateKey.generate()
 x = b64url(idp_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
 with open(os.path.join(work, "idp-jwks.json"), "w") as f:
@@ -80,19 +68,9 @@ with open(os.path.join(work, "idps.json"), "w") as f:
     json.dump([{"issuer": "https://interop.example", "audience": "gatehouse", "tenants": ["*"],
                 "jwks_file": os.path.join(work, "idp-jwks.json")}], f)
 
-admin = [l.strip() for l in subprocess.run([BINARY, "bootstrap"], cwd=work, env=env, capture_output=True, text=True,
-                                            check=True).stdout.splitlines() if l.strip().startswith("gkadmin_")][0]
-port = free_port()
-base = f"http://127.0.0.1:{port}"
-server = subprocess.Popen([BINARY, "serve", "--port", str(port), "--identity-providers", os.path.join(work, "idps.json"),
-                           "--log-level", "warning"], cwd=work, env=env)
+admin = gatehouse.bootstrap()
+server = gatehouse.start("--identity-providers", os.path.join(work, "idps.json"))
 try:
-    for _ in range(200):
-        try:
-            if requests.get(base + "/health", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
     auth = {"Authorization": f"Bearer {admin}"}
     tenant = requests.post(base + "/api/v1/admin/tenants", json={"name": "Interop"}, headers=auth).json()["id"]
     client = requests.post(base + f"/api/v1/iam/tenants/{tenant}/oauth-clients",
@@ -162,6 +140,4 @@ finally:
     server.terminate()
     server.wait(timeout=15)
 
-passed = sum(results)
-print(f"interop: {passed} passed, {len(results) - passed} failed")
-sys.exit(0 if passed == len(results) else 1)
+checks.finish("interop")

@@ -7,13 +7,9 @@ while the server is killed with SIGKILL mid-delivery; after a restart every even
 still arrive (at-least-once: duplicates allowed, losses not).
 Usage: webhooks_check.py PATH_TO_GATEHOUSE_BINARY
 """
-import json
 import os
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,19 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 from standardwebhooks.webhooks import Webhook
 
-BINARY = os.path.abspath(sys.argv[1])
-results = []
+from harness import Checks, Gatehouse, free_port
 
-
-def check(name, condition, detail=""):
-    results.append(bool(condition))
-    print(("PASS " if condition else "FAIL ") + name + ("" if condition else f": {detail}"), flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+checks = Checks()
+check = checks.check
 
 
 class Receiver:
@@ -74,26 +61,15 @@ class Handler(BaseHTTPRequestHandler):
 http_port = free_port()
 threading.Thread(target=ThreadingHTTPServer(("127.0.0.1", http_port), Handler).serve_forever, daemon=True).start()
 
-work = tempfile.mkdtemp(prefix="gatehouse-webhooks-")
-env = {k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}
-admin = [l.strip() for l in subprocess.run([BINARY, "bootstrap"], cwd=work, env=env, capture_output=True, text=True,
-                                            check=True).stdout.splitlines() if l.strip().startswith("gkadmin_")][0]
-port = free_port()
-base = f"http://127.0.0.1:{port}"
+gatehouse = Gatehouse(sys.argv[1], "gatehouse-webhooks-")
+base = gatehouse.base
+admin = gatehouse.bootstrap()
 auth = {"Authorization": f"Bearer {admin}"}
-args = [BINARY, "serve", "--port", str(port), "--log-level", "warning", "--webhook-allow-private-targets",
-        "--webhook-retry-base-seconds", "0.2", "--webhook-timeout-seconds", "2"]
 
 
 def start():
-    process = subprocess.Popen(args, cwd=work, env=env)
-    for _ in range(200):
-        try:
-            if requests.get(base + "/health", timeout=1).status_code == 200:
-                return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
+    return gatehouse.start("--webhook-allow-private-targets", "--webhook-retry-base-seconds", "0.2",
+                           "--webhook-timeout-seconds", "2")
 
 
 def wait_until(condition, seconds):
@@ -153,6 +129,4 @@ finally:
     server.terminate()
     server.wait(timeout=15)
 
-passed = sum(results)
-print(f"webhooks: {passed} passed, {len(results) - passed} failed")
-sys.exit(0 if passed == len(results) else 1)
+checks.finish("webhooks")

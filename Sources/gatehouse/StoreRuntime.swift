@@ -1,12 +1,7 @@
+import GatehouseCore
 import GatehouseStorage
 import Logging
 import ServiceLifecycle
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
-    }
-}
 
 /// Runs a backend's background work while `body` uses the store.
 enum StoreRuntime {

@@ -1,3 +1,4 @@
+import GatehouseCore
 import Foundation
 import GatehouseStorage
 import Logging
@@ -52,7 +53,7 @@ public enum TestDatabase {
             defer { group.cancelAll() }
             // Connections are closed whether or not the body throws: a SQLite connection
             // released open trips sqlite-nio's assertion and takes the whole test run down.
-            let result = await Result { try await body(backend) }
+            let result = await Result(catching: { try await body(backend) })
             group.cancelAll()
             await backend.shutdown()
             return try result.get()
@@ -128,11 +129,5 @@ public enum TestDatabase {
         try await withRunning(backend) { _ in
             try await backend.client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         }
-    }
-}
-
-extension Result where Failure == any Error {
-    init(_ body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

@@ -74,7 +74,7 @@ struct JobRunner: Service {
         }
         logger.info("Running job", metadata: ["job": "\(job.name.rawValue)", "id": "\(job.id)", "attempt": "\(job.attempts)"])
         let outcome = await withTaskGroup(of: RunOutcome.self) { group in
-            group.addTask { [self] in .finished(await Result { try await JobHandlers(environment: environment, logger: logger).run(job) }) }
+            group.addTask { [self] in .finished(await Result(catching: { try await JobHandlers(environment: environment, logger: logger).run(job) })) }
             group.addTask { [self] in await holdLease(of: job) }
             let first = await group.next() ?? .leaseLost
             group.cancelAll()
@@ -185,12 +185,3 @@ struct JobRunner: Service {
     }
 }
 
-extension Result where Failure == any Error {
-    init(_ body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
-    }
-}
-
-extension Duration {
-    var seconds: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

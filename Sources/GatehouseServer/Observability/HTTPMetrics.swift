@@ -40,4 +40,8 @@ extension Duration {
     var milliseconds: Double {
         Double(nanoseconds) / 1_000_000
     }
+
+    var seconds: Double {
+        Double(nanoseconds) / 1_000_000_000
+    }
 }
